@@ -1,1 +1,265 @@
-"""pytest fixtures for quanhui plugin authors (registered as a pytest11 entry point)."""
+"""pytest fixtures for quanhui and its plugin authors (a ``pytest11`` entry point).
+
+Every test gets an app on a fresh database with the migrations applied and the tenant
+tree synced: a copy of a migrated SQLite file by default, or, when
+``QUANHUI_TEST_DATABASE_URL`` names a PostgreSQL database, that database emptied (one
+per xdist worker). pytest-flask's ``client`` is a :class:`QuanhuiClient`, which sends
+the CSRF token with every state-changing request the way the pages' htmx does.
+
+Markers::
+
+    @pytest.mark.quanhui_plugins("my_plugin")            # add plugins to the app
+    @pytest.mark.enable_plugins("my_plugin", tenants=["lixia"])   # switch them on
+
+Fixtures: ``app``, ``client`` (pytest-flask), ``db_session``, ``tenant``,
+``make_user``, ``login_client``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_PASSWORD = "test-pass-Quanhui-2026"
+_META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class QuanhuiClient(FlaskClient):
+    """A test client that carries the CSRF token and can sign in.
+
+    Each request runs in an app context of its own, as in a real server: pytest-flask
+    keeps a request context pushed for the whole test, and without this every request
+    would share one ``g`` (its database session, its signed-in user, its CSRF token).
+    """
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        headers = dict(kwargs.pop("headers", None) or {})
+        bearer = headers.get("Authorization", "").startswith("Bearer ")
+        if csrf and not bearer and method in ("POST", "PUT", "PATCH", "DELETE") and "X-CSRFToken" not in headers:
+            headers["X-CSRFToken"] = self.csrf_token()
+        with self.application.app_context():
+            return super().open(*args, headers=headers, **kwargs)
+
+    def csrf_token(self) -> str:
+        """The token the current page would carry, read from its ``<meta name="csrf-token">``."""
+        page = self.open("/login", method="GET")
+        if page.status_code in (302, 303):
+            page = self.open(page.location, method="GET")
+        match = _META_TOKEN.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        return self.post("/login", data={"username": username, "password": password})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "quanhui_plugins(*plugins): plugin objects or module names to install in the app")
+    config.addinivalue_line(
+        "markers", "enable_plugins(*names, tenants=[...]): enable plugins there (and offer them from the ancestors)"
+    )
+
+
+@pytest.fixture
+def quanhui_plugins(request) -> tuple:
+    """Plugins added to the app beyond the installed ones; set with the marker or override."""
+    marker = request.node.get_closest_marker("quanhui_plugins")
+    return tuple(marker.args) if marker else ()
+
+
+class _Databases:
+    """Fresh, migrated, tree-synced databases: one template per plugin set."""
+
+    def __init__(self, workdir, server_url: str | None, worker: str):
+        self.workdir = workdir
+        self.server_url = server_url
+        self.worker = worker
+        self.templates: dict[tuple, str] = {}
+        self.count = 0
+        self.pg_migrated: set[tuple] = set()
+        if server_url:
+            self.pg_url = self._create_pg_database(server_url)
+
+    def _create_pg_database(self, server_url: str) -> str:
+        url = make_url(server_url)
+        name = f"{url.database}_{self.worker}"
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    def fresh(self, plugins: tuple) -> str:
+        from .migrations import upgrade
+        from .plugins import PluginRegistry
+
+        key = tuple(sorted(map(_plugin_key, plugins)))
+        if self.server_url:
+            engine = create_engine(self.pg_url)
+            if key not in self.pg_migrated:
+                upgrade(engine, PluginRegistry(plugins))
+                self.pg_migrated.add(key)
+            with engine.begin() as conn:
+                tables = conn.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                ).all()
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            engine.dispose()
+            _sync_tree(self.pg_url, plugins)
+            return self.pg_url
+        if key not in self.templates:
+            path = self.workdir / f"template-{len(self.templates)}.db"
+            url = f"sqlite:///{path}"
+            engine = create_engine(url)
+            upgrade(engine, PluginRegistry(plugins))
+            engine.dispose()
+            _sync_tree(url, plugins)
+            self.templates[key] = str(path)
+        self.count += 1
+        copy = self.workdir / f"test-{self.count}.db"
+        shutil.copyfile(self.templates[key], copy)
+        return f"sqlite:///{copy}"
+
+
+def _plugin_key(plugin) -> str:
+    return plugin if isinstance(plugin, str) else getattr(plugin, "__name__", repr(plugin))
+
+
+def _sync_tree(url: str, plugins: tuple) -> None:
+    from .db import session
+    from .tenant_sync import sync_tree
+    from .web.app import create_app
+    from tenants import DEFAULT_TREE, load_tree
+
+    app = create_app({"QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "tree-sync"}, plugins=plugins)
+    with app.app_context():
+        sync_tree(session, load_tree(DEFAULT_TREE))
+        session.commit()
+    app.extensions["quanhui.db"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def quanhui_databases(tmp_path_factory) -> _Databases:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return _Databases(tmp_path_factory.mktemp("quanhui-db"), os.environ.get("QUANHUI_TEST_DATABASE_URL"), worker)
+
+
+@pytest.fixture
+def app(quanhui_databases, quanhui_plugins, request) -> Iterator[Flask]:
+    """A quanhui app on a fresh database, with the tree synced and the marked plugins enabled."""
+    from .web.app import create_app
+
+    url = quanhui_databases.fresh(quanhui_plugins)
+    app = create_app(
+        {"TESTING": True, "QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "quanhui-tests"},
+        plugins=quanhui_plugins,
+    )
+    app.test_client_class = QuanhuiClient
+    marker = request.node.get_closest_marker("enable_plugins")
+    if marker:
+        with app.app_context():
+            enable_plugins(marker.args, marker.kwargs.get("tenants", ("jinan",)))
+    yield app
+    app.extensions["quanhui.db"].engine.dispose()
+
+
+def enable_plugins(names, slugs) -> None:
+    """Enable ``names`` in each tenant of ``slugs``, offering them from every ancestor first."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from .db import session
+    from .plugin_state import set_enabled, set_offered
+    from .tenancy import Tenant, TenantScope, use_scope
+
+    registry = current_app.extensions["quanhui.plugins"]
+    for slug in slugs:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+        for ancestor_id in tenant.ancestor_ids:
+            ancestor = session.get(Tenant, ancestor_id)
+            with use_scope(session, TenantScope.of(ancestor)):
+                for name in names:
+                    set_offered(session, registry, ancestor, name, True, None)
+        with use_scope(session, TenantScope.of(tenant)):
+            for name in names:
+                set_enabled(session, registry, tenant, name, True, None)
+        session.commit()
+
+
+@pytest.fixture
+def db_session(app):
+    """The app's session inside an app context; scope it with ``core.api.use_scope``."""
+    from .db import session
+
+    with app.app_context():
+        yield session
+
+
+@pytest.fixture
+def tenant(app) -> Callable:
+    """``tenant("lixia")`` is that :class:`core.tenancy.Tenant`."""
+    from .db import session
+    from .tenancy import tenant_by_slug
+
+    def get(slug: str):
+        with app.app_context():
+            found = tenant_by_slug(session, slug)
+            assert found is not None, f"no tenant {slug}"
+            return found
+
+    return get
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    from .auth.passwords import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+@pytest.fixture
+def make_user(app) -> Callable:
+    """``make_user("lixia", "editor")`` creates ``lixia-editor`` with password :data:`TEST_PASSWORD`."""
+    from .auth.models import User
+    from .db import session
+    from .tenancy import TenantScope, tenant_by_slug, use_scope
+
+    def make(slug: str, role: str = "admin", username: str | None = None) -> User:
+        with app.app_context():
+            home = tenant_by_slug(session, slug)
+            user = User(
+                tenant_id=home.id,
+                username=username or f"{slug}-{role}",
+                role=role,
+                password_hash=_test_password_hash(),
+            )
+            with use_scope(session, TenantScope.of(home)):
+                session.add(user)
+                session.commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def login_client(app, make_user) -> Callable:
+    """``login_client("lixia", "viewer")``: a new client signed in as a new user of that tenant and role."""
+
+    def make(slug: str, role: str = "admin") -> QuanhuiClient:
+        user = make_user(slug, role)
+        client = app.test_client()
+        response = client.login(user.username)
+        assert response.status_code in (204, 303), response.get_data(as_text=True)
+        return client
+
+    return make

@@ -1,0 +1,54 @@
+"""The public API for plugins: everything a plugin needs, from one module.
+
+Bundled and third-party plugins import from here and nowhere else in ``core``; what
+is not exported here may change without notice.
+"""
+from flask_login import current_user
+
+from .audit import record as audit
+from .auth.models import User
+from .auth.permissions import Permission, has_permission, require_permission
+from .db import Base, BigId, UTCDateTime, session, utcnow
+from .migrations.rls import enable_tenant_rls
+from .plugins import PluginMeta, hookimpl
+from .tenancy import SYSTEM, Tenant, TenantOwned, TenantScope, system_scope, tenant_by_slug, use_scope
+from .web.htmx import invalid_form, is_htmx, redirect_to
+from .web.shell import NavItem, Widget
+
+
+def current_tenant() -> Tenant:
+    """The tenant of the current request (resolved and access-checked by the core)."""
+    from flask import g
+
+    return g.tenant
+
+
+__all__ = [
+    "SYSTEM",
+    "Base",
+    "BigId",
+    "NavItem",
+    "Permission",
+    "PluginMeta",
+    "Tenant",
+    "TenantOwned",
+    "TenantScope",
+    "UTCDateTime",
+    "User",
+    "Widget",
+    "audit",
+    "current_tenant",
+    "current_user",
+    "enable_tenant_rls",
+    "has_permission",
+    "hookimpl",
+    "invalid_form",
+    "is_htmx",
+    "redirect_to",
+    "require_permission",
+    "session",
+    "system_scope",
+    "tenant_by_slug",
+    "use_scope",
+    "utcnow",
+]

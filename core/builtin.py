@@ -1,0 +1,35 @@
+"""The core's own pages, permissions and navigation, contributed through the same
+hooks any plugin uses (as pytest's own features are pytest plugins)."""
+from __future__ import annotations
+
+from .auth.permissions import Permission
+from .plugins import PluginMeta, hookimpl
+from .web.shell import NavItem
+
+meta = PluginMeta(
+    name="core",
+    title="平台核心",
+    version="0.1.0",
+    description="租户、登录、插件管理和审计日志",
+    always_on=True,
+)
+
+
+@hookimpl
+def quanhui_permissions():
+    return [
+        Permission("core.view", "查看", roles=("admin", "editor", "viewer")),
+        Permission("core.manage_plugins", "管理插件", roles=("admin",)),
+        Permission("core.manage_users", "管理用户", roles=("admin",)),
+        Permission("core.view_audit", "查看审计日志", roles=("admin",)),
+    ]
+
+
+@hookimpl
+def quanhui_nav_items(tenant, user):
+    return [
+        NavItem("工作台", "shell.dashboard", order=0),
+        NavItem("插件", "admin.plugins", order=900, permission="core.manage_plugins"),
+        NavItem("用户", "admin.users", order=910, permission="core.manage_users"),
+        NavItem("审计日志", "admin.audit_log", order=920, permission="core.view_audit"),
+    ]

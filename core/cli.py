@@ -1,0 +1,279 @@
+"""The ``quanhui`` command line: init, demo, serve, db, users, tokens, plugins.
+
+Plugins add their own commands through the ``quanhui_cli`` hook.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from tenants import TenantFileError, load_tree
+
+from . import __version__
+from .auth.accounts import AccountError, create_api_token, create_user
+from .auth.models import User
+from .db import get_db, session
+from .plugin_state import PluginStateError, enabled_names, set_enabled, set_offered
+from .plugins import PluginRegistry
+from .tenancy import Tenant, TenantScope, system_scope, tenant_by_slug, use_scope
+from .web.app import create_app
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
+    """The command group, with the commands of every installed plugin (and ``plugins``)."""
+    plugins = tuple(plugins)
+
+    @click.group(
+        cls=FlaskGroup,
+        create_app=lambda: create_app(plugins=plugins),
+        add_default_commands=False,
+        add_version_option=False,
+        set_debug_flag=False,
+        load_dotenv=False,
+    )
+    @click.version_option(__version__, prog_name="quanhui")
+    def cli():
+        """泉汇 quanhui:行业协会商会多租户平台。"""
+
+    for command in (init, demo, serve, db, users, tokens, plugins_group):
+        cli.add_command(command)
+    PluginRegistry(plugins).each("quanhui_cli", cli=cli)
+    return cli
+
+
+def main() -> None:
+    make_cli()(prog_name="quanhui")
+
+
+def _registry() -> PluginRegistry:
+    return current_app.extensions["quanhui.plugins"]
+
+
+def _tenant(slug: str) -> Tenant:
+    tenant = tenant_by_slug(session, slug)
+    if tenant is None:
+        raise click.ClickException(f"没有租户 {slug}(见 tenants/jinan.toml)")
+    return tenant
+
+
+def _upgrade() -> None:
+    from .migrations import upgrade
+
+    upgrade(get_db().engine, _registry())
+
+
+@click.group()
+def db():
+    """数据库迁移。"""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """把数据库升级到核心和所有已安装插件的最新结构。"""
+    _upgrade()
+    click.echo("数据库已是最新结构")
+
+
+@click.command()
+@click.option("--tree", "tree_file", type=click.Path(dir_okay=False), help="租户树文件(默认 tenants/jinan.toml)")
+@with_appcontext
+def init(tree_file: str | None):
+    """建立或升级数据库,并同步租户树。"""
+    _init(tree_file)
+
+
+def _init(tree_file: str | None) -> None:
+    from .tenant_sync import sync_tree
+
+    path = tree_file or current_app.config["QUANHUI_TREE_FILE"]
+    try:
+        tree = load_tree(path)
+    except TenantFileError as fault:
+        raise click.ClickException(str(fault)) from None
+    _upgrade()
+    report = sync_tree(session, tree)
+    session.commit()
+    click.echo(f"租户树({tree.source},{tree.as_of})已同步:{len(tree.nodes)} 个节点")
+    for label, slugs in (("新增", report.created), ("更新", report.updated), ("删除", report.removed)):
+        if slugs:
+            click.echo(f"  {label}:{', '.join(slugs)}")
+    if report.kept:
+        click.echo(f"  保留(文件中已没有,但仍有数据):{', '.join(report.kept)}", err=True)
+
+
+@click.command()
+@with_appcontext
+def demo():
+    """建立演示库:租户树、每个租户的管理员 <slug>-admin、所有插件和演示数据。"""
+    from .platform_flags import get_flag, set_flag
+
+    _init(None)
+    with system_scope(session):
+        has_users = session.scalar(select(User.id).limit(1)) is not None
+    if has_users and get_flag(session, "demo") != "yes":
+        raise click.ClickException("这个数据库已有正式用户,demo 只能用于新的或演示用的数据库")
+    set_flag(session, "demo", "yes")
+    registry = _registry()
+    tenants = list(session.scalars(select(Tenant).order_by(Tenant.position)))
+    for tenant in tenants:
+        username = f"{tenant.slug}-admin"
+        with system_scope(session):
+            exists = session.scalar(select(User.id).where(User.username == username))
+        if not exists:
+            create_user(session, tenant, username, DEMO_PASSWORD, "admin", display_name=f"{tenant.name}管理员")
+    toggleable = [p.name for p in registry.loaded if not p.meta.always_on]
+    for tenant in tenants:
+        with use_scope(session, TenantScope.of(tenant)):
+            for name in toggleable:
+                if tenant.tier not in registry.meta(name).levels:
+                    continue
+                set_offered(session, registry, tenant, name, True, None)
+                set_enabled(session, registry, tenant, name, True, None)
+            live = enabled_names(session, registry, tenant)
+            registry.relay(live).quanhui_demo_data(session=session, tenant=tenant)
+    session.commit()
+    click.echo(f"演示库已就绪:{len(tenants)} 个租户,登录名 <slug>-admin,密码 {DEMO_PASSWORD}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int):
+    """用 gunicorn 在本机提供服务。"""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("preload_app", True)
+
+        def load(self):
+            return create_app()
+
+    click.echo(f"泉汇 quanhui 正在 http://{host}:{port}/ 提供服务")
+    Server().run()
+
+
+@click.group()
+def users():
+    """用户管理。"""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--tenant", "slug", required=True, help="用户所属租户的 slug")
+@click.option("--role", default="viewer", show_default=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--name", "display_name", default="", help="显示名")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+@with_appcontext
+def users_create(username: str, slug: str, role: str, display_name: str, password_stdin: bool):
+    """创建用户。"""
+    tenant = _tenant(slug)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+    try:
+        create_user(session, tenant, username, password, role, display_name=display_name)
+    except AccountError as refusal:
+        raise click.ClickException(";".join(refusal.errors.values())) from None
+    session.commit()
+    click.echo(f"已创建用户 {username.strip().lower()}({tenant.name},{role})")
+
+
+@click.group()
+def tokens():
+    """API 令牌。"""
+
+
+@tokens.command("create")
+@click.option("--user", "username", required=True)
+@click.option("--name", required=True, help="令牌用途,例如对接的系统名")
+@with_appcontext
+def tokens_create(username: str, name: str):
+    """为用户创建 API 令牌;令牌只显示这一次。"""
+    with system_scope(session):
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"没有用户 {username}")
+    try:
+        token = create_api_token(session, user, name)
+    except AccountError as refusal:
+        raise click.ClickException(";".join(refusal.errors.values())) from None
+    session.commit()
+    click.echo(token)
+
+
+@click.group("plugins")
+def plugins_group():
+    """插件:列出、启用、停用。"""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    """列出已安装的插件、版本、实现的钩子和启用的租户。"""
+    registry = _registry()
+    tenants = list(session.scalars(select(Tenant).order_by(Tenant.position)))
+    live = {t.slug: enabled_names(session, registry, t) for t in tenants}
+    for plugin in registry.plugins.values():
+        meta = plugin.meta
+        title = f"{meta.title} {meta.version}" if meta else ""
+        click.echo(f"{plugin.name}  {title}  [{_STATUS[plugin.status]}]  来源:{plugin.source}")
+        if plugin.error:
+            click.echo(f"    原因:{plugin.error}")
+        if plugin.loaded:
+            click.echo(f"    钩子:{', '.join(registry.hooks_of(plugin.name)) or '无'}")
+            where = [slug for slug, names in live.items() if plugin.name in names]
+            shown = "全部租户" if meta.always_on else (", ".join(where) or "未启用")
+            click.echo(f"    启用于:{shown}")
+
+
+_STATUS = {"loaded": "已加载", "failed": "加载失败", "incompatible": "不兼容"}
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@click.option("--tenant", "slugs", multiple=True, required=True, help="租户 slug,可重复")
+@click.option("--offer", is_flag=True, help="同时向下级租户开放")
+@with_appcontext
+def plugins_enable(name: str, slugs: tuple[str, ...], offer: bool):
+    """在指定租户启用插件。"""
+    _toggle(name, slugs, True, offer)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@click.option("--tenant", "slugs", multiple=True, required=True, help="租户 slug,可重复")
+@with_appcontext
+def plugins_disable(name: str, slugs: tuple[str, ...]):
+    """在指定租户停用插件(数据全部保留)。"""
+    _toggle(name, slugs, False, False)
+
+
+def _toggle(name: str, slugs: tuple[str, ...], on: bool, offer: bool) -> None:
+    registry = _registry()
+    for slug in slugs:
+        tenant = _tenant(slug)
+        with use_scope(session, TenantScope.of(tenant)):
+            try:
+                if offer:
+                    set_offered(session, registry, tenant, name, True, None)
+                set_enabled(session, registry, tenant, name, on, None)
+            except PluginStateError as refusal:
+                session.rollback()
+                raise click.ClickException(f"{tenant.name}:{refusal}") from None
+        session.commit()
+        click.echo(f"{tenant.name}:{name} 已{'启用' if on else '停用'}")

@@ -1,0 +1,114 @@
+"""Engine, sessions and the declarative base.
+
+Each app owns one :class:`Database`; each app context gets one session, the way
+Flask-SQLAlchemy scopes them, so a request, a CLI command or a test is one unit of
+work. Tenant scoping is attached to that session class in :mod:`core.tenancy`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import current_app, g
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+from werkzeug.local import LocalProxy
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Integer keys: BIGINT on PostgreSQL, SQLite's rowid-backed INTEGER there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as UTC and always returned timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use core.db.utcnow()")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def default_sqlite_url(instance_path: str | Path) -> str:
+    return f"sqlite:///{Path(instance_path) / 'quanhui.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas quanhui relies on: WAL and foreign keys on SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """The app's engine and session factory, kept in ``app.extensions['quanhui.db']``."""
+
+    def __init__(self, url: str, session_class: type[Session]):
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(self.engine, class_=session_class, expire_on_commit=False)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def init_app(self, app) -> None:
+        app.extensions["quanhui.db"] = self
+        app.teardown_appcontext(_close_session)
+
+
+def get_db() -> Database:
+    return current_app.extensions["quanhui.db"]
+
+
+def _get_session() -> Session:
+    if "quanhui_session" not in g:
+        g.quanhui_session = get_db().sessionmaker()
+    return g.quanhui_session
+
+
+def _close_session(_exc) -> None:
+    db_session = g.pop("quanhui_session", None)
+    if db_session is not None:
+        db_session.close()
+
+
+#: The session of the current app context.
+session: Session = LocalProxy(_get_session)  # type: ignore[assignment]

@@ -1,0 +1,193 @@
+"""The hooks a quanhui plugin can implement: the plugin author's reference.
+
+A plugin is a module (or any object) with a ``meta`` attribute, a
+:class:`core.api.PluginMeta`, and functions marked with ``core.api.hookimpl`` whose
+names match the specifications below. Implement only the hooks you need; arguments
+are passed by name, so an implementation may accept fewer than the spec lists.
+
+Tenant-scoped hooks (navigation, widgets, lifecycle, demo data) run only for the
+plugins enabled in that tenant. Hooks that build the application (blueprints,
+permissions, CLI commands, migrations) run once at start-up for every installed
+plugin; what they register is then gated per tenant, so a disabled plugin's routes
+answer 404 and its items vanish.
+
+A minimal plugin::
+
+    from core.api import PluginMeta, NavItem, hookimpl
+
+    meta = PluginMeta(name="hello", title="你好", version="1.0.0")
+
+    @hookimpl
+    def quanhui_nav_items(tenant, user):
+        return [NavItem("你好", "hello.index")]
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("quanhui")
+
+
+@hookspec
+def quanhui_blueprints():
+    """Return Flask blueprints with the plugin's pages.
+
+    Each is mounted at ``/<tenant>/<plugin name>/`` and its views receive the tenant
+    slug as ``tenant`` (the core has already resolved it: use ``core.api.current_tenant()``).
+    Requests for a tenant where the plugin is not enabled answer 404 before the view runs.
+    A blueprint's ``template_folder`` and ``static_folder`` serve its templates and files.
+
+    Example::
+
+        bp = Blueprint("hello", __name__, template_folder="templates")
+
+        @bp.get("/")
+        def index(tenant):
+            return render_template("hello/index.html")
+
+        @hookimpl
+        def quanhui_blueprints():
+            return [bp]
+    """
+
+
+@hookspec
+def quanhui_api_blueprints():
+    """Return Flask blueprints with the plugin's JSON API.
+
+    Each is mounted at ``/api/v1/<tenant>/<plugin name>/``. Callers authenticate with a
+    bearer token or the browser session; the core answers 401, 404 and the JSON error
+    body before the view runs.
+
+    Example::
+
+        api = Blueprint("hello_api", __name__)
+
+        @api.get("/greetings")
+        def greetings(tenant):
+            return {"items": ["你好"]}
+
+        @hookimpl
+        def quanhui_api_blueprints():
+            return [api]
+    """
+
+
+@hookspec
+def quanhui_nav_items(tenant, user):
+    """Return :class:`core.api.NavItem` entries for the navigation of ``tenant``.
+
+    ``user`` is the signed-in :class:`core.api.User`. Items whose ``permission`` the
+    user lacks are hidden by the core.
+
+    Example::
+
+        @hookimpl
+        def quanhui_nav_items(tenant, user):
+            return [NavItem("公告", "noticeboard.index", order=50)]
+    """
+
+
+@hookspec
+def quanhui_dashboard_widgets(tenant, user):
+    """Return :class:`core.api.Widget` panels for the dashboard of ``tenant``.
+
+    A widget names a template and its context. If this hook or the widget's template
+    raises, the dashboard still renders and that panel says it failed.
+
+    Example::
+
+        @hookimpl
+        def quanhui_dashboard_widgets(tenant, user):
+            count = core.api.session.scalar(select(func.count(Notice.id)))
+            return [Widget("公告", "noticeboard/widget.html", {"count": count})]
+    """
+
+
+@hookspec
+def quanhui_permissions():
+    """Return the :class:`core.api.Permission` objects the plugin adds.
+
+    Each names the roles that hold it. Check one in a view with
+    ``core.api.require_permission("hello.post")``.
+
+    Example::
+
+        @hookimpl
+        def quanhui_permissions():
+            return [Permission("hello.post", "发布问候", roles=("admin", "editor"))]
+    """
+
+
+@hookspec
+def quanhui_plugin_enabled(session, tenant, actor):
+    """Called on this plugin alone, inside the transaction that enables it for ``tenant``.
+
+    Use it to create per-tenant defaults. Raising refuses the change: nothing is committed.
+
+    Example::
+
+        @hookimpl
+        def quanhui_plugin_enabled(session, tenant, actor):
+            session.add(Notice(tenant_id=tenant.id, title="欢迎使用公告栏"))
+    """
+
+
+@hookspec
+def quanhui_plugin_disabled(session, tenant, actor):
+    """Called on this plugin alone, inside the transaction that disables it for ``tenant``.
+
+    The plugin's rows are kept: enabling it again shows them again. Do not delete data here.
+
+    Example::
+
+        @hookimpl
+        def quanhui_plugin_disabled(session, tenant, actor):
+            logger.info("disabled in %s by %s", tenant.slug, actor.username)
+    """
+
+
+@hookspec
+def quanhui_cli(cli):
+    """Add commands to the ``quanhui`` command line; ``cli`` is its click group.
+
+    Commands run inside an application context.
+
+    Example::
+
+        @hookimpl
+        def quanhui_cli(cli):
+            @cli.command("hello")
+            def hello():
+                click.echo("你好")
+    """
+
+
+@hookspec
+def quanhui_demo_data(session, tenant):
+    """Add demo rows for ``tenant``; ``quanhui demo`` calls it for every tenant where
+    the plugin is enabled, with the session already scoped to that tenant.
+
+    Example::
+
+        @hookimpl
+        def quanhui_demo_data(session, tenant):
+            session.add(Notice(title=f"{tenant.name}公告"))
+    """
+
+
+@hookspec
+def quanhui_migrations():
+    """Return the folder of the plugin's Alembic migrations, for its own tables.
+
+    The plugin's revisions form their own branch (``branch_labels = ("hello",)``) that
+    ``depends_on`` the core's; ``quanhui db upgrade`` applies every installed plugin's
+    branch. Call ``core.api.enable_tenant_rls(op, "hello_greetings")`` in the revision
+    so PostgreSQL confines the table's rows to their tenant.
+
+    Example::
+
+        @hookimpl
+        def quanhui_migrations():
+            return str(Path(__file__).with_name("migrations"))
+    """

@@ -1,0 +1,140 @@
+"""Tenant administration: plugins, users and the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy import func, select
+
+from ..audit import AuditEvent
+from ..auth.accounts import AccountError, create_user
+from ..auth.models import User
+from ..auth.permissions import ROLES, require_permission
+from ..db import session
+from ..plugin_state import PluginSetting, PluginStateError, set_enabled, set_offered, statuses
+from ..tenancy import Tenant, system_scope
+from .htmx import invalid_form
+from .pagination import Page
+
+bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
+
+
+def _registry():
+    return current_app.extensions["quanhui.plugins"]
+
+
+def _enabled_where(names: list[str]) -> dict[str, list[str]]:
+    """For each plugin, the tenants of the current subtree where it is switched on."""
+    with system_scope(session):
+        rows = session.execute(
+            select(PluginSetting.plugin, Tenant.name)
+            .join(Tenant, Tenant.id == PluginSetting.tenant_id)
+            .where(PluginSetting.enabled.is_(True), PluginSetting.plugin.in_(names), Tenant.path.startswith(g.tenant.path))
+            .order_by(Tenant.position)
+        )
+        where: dict[str, list[str]] = {name: [] for name in names}
+        for plugin, tenant_name in rows:
+            where[plugin].append(tenant_name)
+    return where
+
+
+def _plugins_context(message: str = "", message_plugin: str = "") -> dict:
+    registry = _registry()
+    rows = statuses(session, registry, g.tenant)
+    has_children = session.scalar(select(func.count()).select_from(Tenant).where(Tenant.parent_id == g.tenant.id)) > 0
+    return {
+        "rows": rows,
+        "installed": registry.plugins,
+        "hooks_of": registry.hooks_of,
+        "enabled_where": _enabled_where([row.name for row in rows]),
+        "has_children": has_children,
+        "message": message,
+        "message_plugin": message_plugin,
+    }
+
+
+@bp.get("/plugins")
+@require_permission("core.manage_plugins")
+def plugins(tenant):
+    return render_template("admin/plugins.html", **_plugins_context())
+
+
+@bp.post("/plugins/<name>/<switch>")
+@require_permission("core.manage_plugins")
+def toggle_plugin(tenant, name, switch):
+    if switch not in ("enabled", "offered"):
+        abort(404)
+    if _registry().meta(name) is None:
+        abort(404)
+    on = request.form.get("on") == "1"
+    change = set_enabled if switch == "enabled" else set_offered
+    try:
+        change(session, _registry(), g.tenant, name, on, current_user.user)
+    except PluginStateError as refusal:
+        session.rollback()
+        return render_block("admin/plugins.html", "plugin_table", **_plugins_context(str(refusal), name)), 409
+    session.commit()
+    g.plugins = _registry().relay(_live_plugins())
+    return render_block("admin/plugins.html", "plugin_update", **_plugins_context())
+
+
+def _live_plugins():
+    from ..plugin_state import enabled_names
+
+    return enabled_names(session, _registry(), g.tenant)
+
+
+@bp.get("/users")
+@require_permission("core.manage_users")
+def users(tenant):
+    return render_template("admin/users.html", **_users_context())
+
+
+def _users_context(**extra) -> dict:
+    page = Page.from_request(select(User).order_by(User.username))
+    return {"page": page, "roles": ROLES, "form": {}, "errors": {}, **extra}
+
+
+@bp.post("/users")
+@require_permission("core.manage_users")
+def create_user_view(tenant):
+    form = {key: request.form.get(key, "") for key in ("username", "display_name", "role", "password")}
+    try:
+        create_user(
+            session, g.tenant, form["username"], form["password"], form["role"],
+            display_name=form["display_name"], actor=current_user.user,
+        )
+    except AccountError as refusal:
+        session.rollback()
+        form["password"] = ""
+        body = render_block("admin/users.html", "user_form", **_users_context(form=form, errors=refusal.errors))
+        return invalid_form(body, "#user-form")
+    session.commit()
+    return render_block("admin/users.html", "users_panel", **_users_context(created=form["username"]))
+
+
+@bp.post("/users/<int:user_id>/active")
+@require_permission("core.manage_users")
+def set_user_active(tenant, user_id):
+    from .. import audit
+
+    user = session.get(User, user_id)
+    if user is None or user.tenant_id != g.tenant.id:
+        abort(404)
+    if user.id == current_user.user.id:
+        abort(409, "不能停用自己的账号")
+    user.active = request.form.get("on") == "1"
+    audit.record(session, "user.activated" if user.active else "user.deactivated", tenant_id=g.tenant.id, target=user.username)
+    session.commit()
+    return render_block("admin/users.html", "users_panel", **_users_context())
+
+
+@bp.get("/audit")
+@require_permission("core.view_audit")
+def audit_log(tenant):
+    action = request.args.get("action", "")
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return render_template("admin/audit.html", page=Page.from_request(query), action=action, actions=actions)

@@ -1,0 +1,133 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from tenants import DEFAULT_TREE
+
+from .. import __version__
+from ..auth import identity, views as auth_views
+from ..auth.permissions import PermissionTable, has_permission
+from ..db import Database, default_sqlite_url
+from ..plugins import PluginRegistry
+from ..tenancy import ScopedSession
+from . import admin, api, errors, health, scope, shell
+from .htmx import vary_on_htmx
+from .pagination import page_url
+
+logger = logging.getLogger(__name__)
+
+#: Settings read from the environment when set there (QUANHUI_* and the Flask names).
+DEFAULTS: dict[str, Any] = {
+    "QUANHUI_DATABASE_URL": None,
+    "QUANHUI_REDIS_URL": None,
+    "QUANHUI_SECRET_KEY": None,
+    "QUANHUI_TREE_FILE": str(DEFAULT_TREE),
+    "QUANHUI_LOGIN_LIMITS": "5 per minute",
+    "QUANHUI_SECURE_COOKIES": False,
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "WTF_CSRF_CHECK_DEFAULT": False,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+}
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] = ()) -> Flask:
+    """Build a quanhui app. ``plugins`` adds plugin objects or module names to those installed."""
+    instance_path = os.environ.get("QUANHUI_INSTANCE", str(Path.cwd() / "instance"))
+    app = Flask("core", instance_path=instance_path)
+    app.config.update(DEFAULTS)
+    for key in DEFAULTS:
+        if key in os.environ:
+            app.config[key] = _from_env(os.environ[key], DEFAULTS[key])
+    app.config.update(config or {})
+    app.config["SECRET_KEY"] = app.config["QUANHUI_SECRET_KEY"] or _instance_secret(app)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["QUANHUI_SECURE_COOKIES"])
+    app.config["QUANHUI_VERSION"] = __version__
+
+    registry = PluginRegistry(plugins)
+    app.extensions["quanhui.plugins"] = registry
+    app.extensions["quanhui.permissions"] = PermissionTable.from_registry(registry)
+    url = app.config["QUANHUI_DATABASE_URL"] or default_sqlite_url(app.instance_path)
+    Database(url, ScopedSession).init_app(app)
+
+    Babel(app)
+    csrf = CSRFProtect(app)
+    app.before_request(lambda: _check_csrf(csrf))
+    identity.init_app(app)
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["QUANHUI_REDIS_URL"] or "memory://",
+        key_prefix="quanhui",
+        strategy="fixed-window",
+    )
+    app.extensions["quanhui.limiter"] = limiter
+    scope.init_app(app)
+    errors.init_app(app)
+
+    auth_views.init_app(app, limiter)
+    for blueprint in (shell.bp, admin.bp, api.bp, health.bp):
+        app.register_blueprint(blueprint)
+    _mount_plugin_blueprints(app, registry)
+
+    app.context_processor(shell.shell_context)
+    app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, quanhui_version=__version__)
+    app.after_request(vary_on_htmx)
+    return app
+
+
+def _check_csrf(csrf: CSRFProtect) -> None:
+    """Every state change carries the CSRF token, htmx included; bearer-token API calls
+    carry no cookie a forger could ride on, so they are exempt."""
+    if request.method not in STATE_CHANGING:
+        return
+    if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    csrf.protect()
+
+
+def _mount_plugin_blueprints(app: Flask, registry: PluginRegistry) -> None:
+    owners: dict[str, str] = {}
+    for hook, prefix in (("quanhui_blueprints", "/<tenant>/{}"), ("quanhui_api_blueprints", "/api/v1/<tenant>/{}")):
+        for outcome in registry.each(hook):
+            if outcome.failed:
+                logger.error("plugin %s could not give its blueprints: %s", outcome.plugin, outcome.error)
+                continue
+            for blueprint in outcome.value or ():
+                app.register_blueprint(blueprint, url_prefix=prefix.format(outcome.plugin))
+                owners[blueprint.name] = outcome.plugin
+    app.extensions["quanhui.blueprint_owners"] = owners
+
+
+def _instance_secret(app: Flask) -> str:
+    """A random key kept in instance/secret_key, shared by every worker on the machine."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _from_env(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    return value

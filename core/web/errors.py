@@ -1,0 +1,85 @@
+"""Error answers: Chinese pages for people, one JSON body format for the API.
+
+The API body is always ``{"error": {"status", "code", "message"}}``; htmx requests get
+the message in ``X-Quanhui-Message`` so the page can show it without a reload.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from ..db import session
+from .htmx import is_htmx
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("请求有误", "请求的内容无法处理,请检查后重试。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("没有权限", "您的角色没有执行此操作的权限。如需开通,请联系本单位管理员。"),
+    404: ("页面不存在", "您要找的页面不存在,或者您没有查看它的权限。"),
+    405: ("不支持的操作", "此地址不支持这种请求方式。"),
+    409: ("内容已被他人修改", "您编辑期间,别人已经保存了新的内容。请查看最新内容后再保存。"),
+    413: ("文件太大", "上传的内容超过了允许的大小。"),
+    422: ("内容有误", "提交的内容没有通过校验,请按提示修改。"),
+    429: ("操作太频繁", "尝试次数过多,请稍等一分钟再试。"),
+    500: ("系统出错了", "服务器处理请求时出错,已记录下来。请稍后重试。"),
+    503: ("服务暂时不可用", "数据库暂时无法访问,请稍后重试。"),
+}
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error",
+    503: "unavailable",
+}
+
+
+def error_response(status: int, message: str | None = None):
+    title, default_message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    message = message or default_message
+    if request.path.startswith("/api/"):
+        response = jsonify(error={"status": status, "code": CODES.get(status, "error"), "message": message})
+        response.status_code = status
+        return response
+    if is_htmx():
+        body = render_template("errors/fragment.html", status=status, title=title, message=message)
+        return body, status, {"X-Quanhui-Message": quote(f"{title}:{message}")}
+    return render_template("errors/page.html", status=status, title=title, message=message), status
+
+
+def _http_error(exc: HTTPException):
+    description = exc.description if exc.description and exc.description != type(exc).description else None
+    return error_response(exc.code or 500, description if _is_chinese(description) else None)
+
+
+def _is_chinese(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _csrf_error(_exc: CSRFError):
+    return error_response(400, "页面已过期或来源无法验证,请刷新页面后重试。")
+
+
+def _database_unavailable(exc: OperationalError):
+    logger.error("database unavailable: %s", exc)
+    session.rollback()
+    return error_response(ServiceUnavailable.code)
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    session.rollback()
+    return error_response(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(Exception, _unexpected)

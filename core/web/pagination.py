@@ -1,0 +1,54 @@
+"""Paging a select: a LIMIT/OFFSET page plus one COUNT, read from ``?page=``."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from flask import request
+from sqlalchemy import Select, func, select
+
+from ..db import session
+
+PER_PAGE = 50
+
+
+@dataclasses.dataclass
+class Page:
+    items: list
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @classmethod
+    def of(cls, query: Select, number: int, per_page: int = PER_PAGE) -> Page:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        number = min(max(1, number), max(1, math.ceil(total / per_page)))
+        items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+        return cls(items, number, per_page, total)
+
+    @classmethod
+    def from_request(cls, query: Select, per_page: int = PER_PAGE) -> Page:
+        try:
+            number = int(request.args.get("page", "1"))
+        except ValueError:
+            number = 1
+        return cls.of(query, number, per_page)
+
+
+def page_url(number: int) -> str:
+    """The current URL with its query string kept and ``page`` set (a template global)."""
+    from flask import url_for
+
+    return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "page": number})
