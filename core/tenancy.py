@@ -12,7 +12,8 @@ import contextlib
 import dataclasses
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ForeignKey, String, event, func, select, text
+from sqlalchemy import ForeignKey, String, event, inspect, select, text
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -110,6 +111,10 @@ class ScopedSession(Session):
 
 
 def set_scope(session: Session, scope: TenantScope | None) -> None:
+    """Change the session's scope; pending changes are flushed first, under the scope
+    they were made in."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     session.info[SCOPE_KEY] = scope
     if session.in_transaction():
         _apply_database_scope(session.connection(), scope)
@@ -137,14 +142,14 @@ def _is_tenant_owned(cls) -> bool:
 @event.listens_for(ScopedSession, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
-        return
-    if not any(_is_tenant_owned(mapper.class_) for mapper in state.all_mappers):
-        return
+        return  # the criteria of the statement that loaded the parent already apply
     scope = state.session.info.get(SCOPE_KEY)
+    if scope is not None and scope.system:
+        return
+    if not _touches_tenant_tables(state.statement):
+        return
     if scope is None:
         raise ScopeError("没有租户范围的会话不能访问租户数据")
-    if scope.system:
-        return
     if state.is_insert:
         _check_insert_parameters(state, scope)
         return
@@ -152,6 +157,18 @@ def _scope_statement(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(ids), include_aliases=True)
     )
+
+
+def _touches_tenant_tables(statement) -> bool:
+    """Whether any table in the statement, in its FROM, joins or subqueries, is tenant-owned.
+
+    Looking only at the selected entities would miss ``select(func.count()).select_from(X)``.
+    """
+    for table in find_tables(statement, include_aliases=True, include_crud=True):
+        columns = getattr(table, "c", None)
+        if columns is not None and "tenant_id" in columns and getattr(table, "name", "") != "tenants":
+            return True
+    return False
 
 
 def _check_insert_parameters(state: ORMExecuteState, scope: TenantScope) -> None:
@@ -181,8 +198,6 @@ def _check_flush(session: Session, _context, _instances) -> None:
 
 
 def _tenant_history(obj) -> tuple[int, ...]:
-    from sqlalchemy import inspect
-
     return tuple(inspect(obj).attrs.tenant_id.history.deleted or ())
 
 
@@ -228,8 +243,16 @@ def visible_tenants(session: Session, home: Tenant) -> list[Tenant]:
 
 
 def tenant_has_data(session: Session, tenant_id: int) -> bool:
+    """Whether any tenant-owned table in this database holds a row of the tenant.
+
+    Only tables that exist here are asked: a model may be imported whose plugin's
+    migrations this database never ran.
+    """
+    existing = set(inspect(session.connection()).get_table_names())
     with system_scope(session):
         for table in tenant_owned_tables():
-            if session.scalar(select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)):
+            if table.name not in existing:
+                continue
+            if session.scalar(select(table.c.tenant_id).where(table.c.tenant_id == tenant_id).limit(1)) is not None:
                 return True
     return False

@@ -49,6 +49,14 @@ class QuanhuiClient(FlaskClient):
         with self.application.app_context():
             return super().open(*args, headers=headers, **kwargs)
 
+    def __enter__(self):
+        """pytest-flask's ``client`` enters the client; contexts are not preserved here
+        (see the class docstring), so entering is a no-op."""
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
     def csrf_token(self) -> str:
         """The token the current page would carry, read from its ``<meta name="csrf-token">``."""
         page = self.open("/login", method="GET")
@@ -77,21 +85,45 @@ def quanhui_plugins(request) -> tuple:
 
 
 class _Databases:
-    """Fresh, migrated, tree-synced databases: one template per plugin set."""
+    """Fresh, migrated, tree-synced databases: one template (SQLite) or one database
+    (PostgreSQL, per xdist worker) for each set of plugins, whose migrations differ."""
 
     def __init__(self, workdir, server_url: str | None, worker: str):
         self.workdir = workdir
         self.server_url = server_url
         self.worker = worker
-        self.templates: dict[tuple, str] = {}
+        self.prepared: dict[tuple, str] = {}
         self.count = 0
-        self.pg_migrated: set[tuple] = set()
-        if server_url:
-            self.pg_url = self._create_pg_database(server_url)
 
-    def _create_pg_database(self, server_url: str) -> str:
-        url = make_url(server_url)
-        name = f"{url.database}_{self.worker}"
+    def fresh(self, plugins: tuple) -> str:
+        key = tuple(sorted(map(_plugin_key, plugins)))
+        if key not in self.prepared:
+            self.prepared[key] = self._prepare(plugins, len(self.prepared))
+        if self.server_url:
+            return self._emptied(self.prepared[key], plugins)
+        self.count += 1
+        copy = self.workdir / f"test-{self.count}.db"
+        shutil.copyfile(self.prepared[key], copy)
+        return f"sqlite:///{copy}"
+
+    def _prepare(self, plugins: tuple, number: int) -> str:
+        from .migrations import upgrade
+        from .plugins import PluginRegistry
+
+        if self.server_url:
+            url = self._create_pg_database(f"{self.worker}_{number}")
+        else:
+            path = self.workdir / f"template-{number}.db"
+            url = f"sqlite:///{path}"
+        engine = create_engine(url)
+        upgrade(engine, PluginRegistry(plugins))
+        engine.dispose()
+        _sync_tree(url, plugins)
+        return url if self.server_url else str(path)
+
+    def _create_pg_database(self, suffix: str) -> str:
+        url = make_url(self.server_url)
+        name = f"{url.database}_{suffix}"
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -99,36 +131,16 @@ class _Databases:
         admin.dispose()
         return url.set(database=name).render_as_string(hide_password=False)
 
-    def fresh(self, plugins: tuple) -> str:
-        from .migrations import upgrade
-        from .plugins import PluginRegistry
-
-        key = tuple(sorted(map(_plugin_key, plugins)))
-        if self.server_url:
-            engine = create_engine(self.pg_url)
-            if key not in self.pg_migrated:
-                upgrade(engine, PluginRegistry(plugins))
-                self.pg_migrated.add(key)
-            with engine.begin() as conn:
-                tables = conn.scalars(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-                ).all()
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            engine.dispose()
-            _sync_tree(self.pg_url, plugins)
-            return self.pg_url
-        if key not in self.templates:
-            path = self.workdir / f"template-{len(self.templates)}.db"
-            url = f"sqlite:///{path}"
-            engine = create_engine(url)
-            upgrade(engine, PluginRegistry(plugins))
-            engine.dispose()
-            _sync_tree(url, plugins)
-            self.templates[key] = str(path)
-        self.count += 1
-        copy = self.workdir / f"test-{self.count}.db"
-        shutil.copyfile(self.templates[key], copy)
-        return f"sqlite:///{copy}"
+    def _emptied(self, url: str, plugins: tuple) -> str:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            tables = conn.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            ).all()
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        _sync_tree(url, plugins)
+        return url
 
 
 def _plugin_key(plugin) -> str:

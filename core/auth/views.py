@@ -80,15 +80,15 @@ def home():
 
 
 def init_app(app, limiter) -> None:
-    limits = app.config["QUANHUI_LOGIN_LIMITS"]
-    limiter.limit(
-        limits,
+    """Register the pages, with failed logins limited per account (a 422 counts, a success does not)."""
+    app.register_blueprint(bp)
+    app.view_functions["auth.login"] = limiter.limit(
+        app.config["QUANHUI_LOGIN_LIMITS"],
         key_func=_login_key,
         methods=["POST"],
         deduct_when=lambda response: response.status_code == 422,
         on_breach=_throttled,
     )(login)
-    app.register_blueprint(bp)
 
 
 def _throttled(limit) -> None:
