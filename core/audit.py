@@ -32,16 +32,26 @@ class AuditEvent(TenantOwned, Base):
     ip: Mapped[str] = mapped_column(String(45), default="")
 
 
-def record(session: Session, action: str, *, tenant_id: int, target: str = "", actor=None, **detail) -> AuditEvent:
-    """Add an event to the session's transaction; it commits with the change it describes."""
-    if actor is None:
+#: The default actor: whoever is signed in to the current request.
+CURRENT_USER = object()
+
+
+def record(
+    session: Session, action: str, *, tenant_id: int, target: str = "", actor=CURRENT_USER, **detail
+) -> AuditEvent:
+    """Add an event to the session's transaction; it commits with the change it describes.
+
+    ``actor`` is a user, ``None`` for nobody (a failed login, the command line), or by
+    default the signed-in user.
+    """
+    if actor is CURRENT_USER:
         actor = _current_actor()
     event_row = AuditEvent(
         tenant_id=tenant_id,
         action=action,
         target=target,
         actor_id=getattr(actor, "id", None),
-        actor=getattr(actor, "username", "") or "",
+        actor=actor.username if actor is not None else ("" if has_request_context() else "命令行"),
         detail=detail,
         ip=(request.remote_addr or "") if has_request_context() else "",
     )

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..tenancy import Tenant, system_scope, use_scope, TenantScope
+from ..tenancy import Tenant, TenantScope, system_scope, use_scope
 from .models import ApiToken, User, new_token, token_digest
 from .passwords import hash_password, policy_errors
 from .permissions import ROLES
@@ -40,7 +40,14 @@ def validate_new_user(session: Session, username: str, password: str, role: str)
 
 
 def create_user(
-    session: Session, tenant: Tenant, username: str, password: str, role: str, *, display_name: str = "", actor=None
+    session: Session,
+    tenant: Tenant,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    actor=audit.CURRENT_USER,
 ) -> User:
     """Create a user at home in ``tenant``; raises :class:`AccountError` and writes nothing on bad input."""
     username = username.strip().lower()
@@ -61,7 +68,7 @@ def create_user(
     return user
 
 
-def create_api_token(session: Session, user: User, name: str, *, actor=None) -> str:
+def create_api_token(session: Session, user: User, name: str, *, actor=audit.CURRENT_USER) -> str:
     """Create a token for ``user`` and return it; only its digest is stored."""
     name = name.strip()
     if not name:

@@ -47,7 +47,7 @@ def login():
     if user is None or not user.active or not verify_password(user.password_hash, password):
         root = user.tenant_id if user else session.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
         if root is not None:
-            audit.record_now(session, "auth.login_failed", tenant_id=root, target=username[:200], actor=False)
+            audit.record_now(session, "auth.login_failed", tenant_id=root, target=username[:200], actor=None)
         return render_template("auth/login.html", next=request.form.get("next", ""), error=FAILED, username=username), 422
     if needs_rehash(user.password_hash):
         with system_scope(session):
@@ -97,4 +97,4 @@ def _throttled(limit) -> None:
         user = session.scalar(select(User).where(User.username == username)) if username else None
         tenant_id = user.tenant_id if user else session.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
     if tenant_id is not None:
-        audit.record_now(session, "auth.throttled", tenant_id=tenant_id, target=username[:200], actor=False, limit=str(limit.limit))
+        audit.record_now(session, "auth.throttled", tenant_id=tenant_id, target=username[:200], actor=None, limit=str(limit.limit))
