@@ -121,7 +121,8 @@ def demo():
         has_users = session.scalar(select(User.id).limit(1)) is not None
     if has_users and get_flag(session, "demo") != "yes":
         raise click.ClickException("这个数据库已有正式用户,demo 只能用于新的或演示用的数据库")
-    set_flag(session, "demo", "yes")
+    with system_scope(session):
+        set_flag(session, "demo", "yes")
     registry = _registry()
     tenants = list(session.scalars(select(Tenant).order_by(Tenant.position)))
     for tenant in tenants:
@@ -138,10 +139,25 @@ def demo():
                     continue
                 set_offered(session, registry, tenant, name, True, None)
                 set_enabled(session, registry, tenant, name, True, None)
-            live = enabled_names(session, registry, tenant)
-            registry.relay(live).quanhui_demo_data(session=session, tenant=tenant)
+    _fill_demo_data(registry, tenants)
     session.commit()
     click.echo(f"演示库已就绪:{len(tenants)} 个租户,登录名 <slug>-admin,密码 {DEMO_PASSWORD}")
+
+
+def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant]) -> None:
+    """Each plugin's demo data, once: a plugin's flag records that it was filled."""
+    from .platform_flags import get_flag, set_flag
+
+    for plugin in registry.loaded:
+        flag = f"demo_data.{plugin.name}"
+        if "quanhui_demo_data" not in registry.hooks_of(plugin.name) or get_flag(session, flag) == "yes":
+            continue
+        for tenant in tenants:
+            with use_scope(session, TenantScope.of(tenant)):
+                if plugin.name in enabled_names(session, registry, tenant):
+                    registry.call_one(plugin.name, "quanhui_demo_data", session=session, tenant=tenant)
+        with system_scope(session):
+            set_flag(session, flag, "yes")
 
 
 @click.command()

@@ -131,7 +131,10 @@ def set_enabled(session: Session, registry: PluginRegistry, tenant: Tenant, name
     row.enabled = enabled
     row.updated_by = getattr(actor, "id", None)
     hook = "quanhui_plugin_enabled" if enabled else "quanhui_plugin_disabled"
-    registry.call_one(name, hook, session=session, tenant=tenant, actor=actor)
+    try:
+        registry.call_one(name, hook, session=session, tenant=tenant, actor=actor)
+    except Exception as exc:
+        raise PluginStateError(f"插件「{meta.title}」拒绝了此操作:{exc}") from exc
     audit.record(session, "plugin.enabled" if enabled else "plugin.disabled", tenant_id=tenant.id, target=name, actor=actor)
 
 

@@ -13,6 +13,7 @@ from flask_login import LoginManager, UserMixin
 from sqlalchemy import select
 
 from ..db import session, utcnow
+from ..web.htmx import is_htmx
 from ..tenancy import system_scope
 from .models import ApiToken, LoginSession, User, new_token, token_digest
 
@@ -62,8 +63,17 @@ def end_session(principal: Principal) -> None:
             session.flush()
 
 
+def _bearer_token(req) -> str | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
+        return None
+    return header.removeprefix("Bearer ").strip()
+
+
 @login_manager.user_loader
 def _load_session(token: str) -> Principal | None:
+    if _bearer_token(request) is not None:
+        return None  # an API call that names a token is judged by the token alone, never the cookie
     with system_scope(session):
         row = session.scalar(
             select(LoginSession).where(
@@ -79,10 +89,9 @@ def _load_session(token: str) -> Principal | None:
 
 @login_manager.request_loader
 def _load_bearer(req) -> Principal | None:
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
+    token = _bearer_token(req)
+    if token is None:
         return None
-    token = header.removeprefix("Bearer ").strip()
     with system_scope(session):
         row = session.scalar(
             select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
@@ -104,7 +113,7 @@ def _unauthorized():
         response.headers["WWW-Authenticate"] = 'Bearer realm="quanhui"'
         return response
     login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         return "", 401, {"HX-Redirect": login_url}
     return redirect(login_url)
 

@@ -26,7 +26,9 @@ def _login_key() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A local path to return to after login, or None; browsers read ``\\`` as ``/``,
+    so ``/\\evil.example`` would leave the site through htmx's HX-Redirect."""
+    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -52,6 +54,8 @@ def login():
     if needs_rehash(user.password_hash):
         with system_scope(session):
             user.password_hash = hash_password(password)
+    if current_user.is_authenticated:
+        end_session(current_user._get_current_object())
     cookie_session.clear()  # a new session at login: nothing from before survives
     principal = start_session(user)
     audit.record(session, "auth.login", tenant_id=user.tenant_id, target=user.username, actor=user)

@@ -75,7 +75,7 @@ def toggle_plugin(tenant, name, switch):
         return render_block("admin/plugins.html", "plugin_table", **_plugins_context(str(refusal), name)), 409
     session.commit()
     g.plugins = _registry().relay(_live_plugins())
-    return render_block("admin/plugins.html", "plugin_update", **_plugins_context())
+    return render_block("admin/plugins.html", "plugin_update", refresh_nav=True, **_plugins_context())
 
 
 def _live_plugins():

@@ -12,7 +12,9 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tenants import DEFAULT_TREE
 
@@ -36,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "QUANHUI_TREE_FILE": str(DEFAULT_TREE),
     "QUANHUI_LOGIN_LIMITS": "5 per minute",
     "QUANHUI_SECURE_COOKIES": False,
+    #: How many reverse proxies stand in front; their X-Forwarded-For/-Proto are trusted.
+    "QUANHUI_PROXY_HOPS": 0,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "WTF_CSRF_CHECK_DEFAULT": False,
@@ -59,6 +63,9 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     app.config["SECRET_KEY"] = app.config["QUANHUI_SECRET_KEY"] or _instance_secret(app)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["QUANHUI_SECURE_COOKIES"])
     app.config["QUANHUI_VERSION"] = __version__
+    hops = app.config["QUANHUI_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     registry = PluginRegistry(plugins)
     app.extensions["quanhui.plugins"] = registry
@@ -93,11 +100,11 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
 
 
 def _check_csrf(csrf: CSRFProtect) -> None:
-    """Every state change carries the CSRF token, htmx included; bearer-token API calls
-    carry no cookie a forger could ride on, so they are exempt."""
+    """Every state change carries the CSRF token, htmx included. A call authenticated by
+    a valid bearer token rides on no cookie a forger could use, so it is exempt."""
     if request.method not in STATE_CHANGING:
         return
-    if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer "):
+    if current_user.is_authenticated and current_user.via_api_token:
         return
     csrf.protect()
 

@@ -137,3 +137,33 @@ def test_an_expired_csrf_token_is_refused(app, client, make_user):
     )
     assert response.status_code == 400
     assert "页面已过期" in response.get_data(as_text=True)
+
+
+def test_signing_in_again_ends_the_previous_login(client, make_user):
+    make_user("lixia", "admin")
+    make_user("lixia", "viewer")
+    client.login("lixia-admin")
+    with client.session_transaction() as cookie:
+        first = dict(cookie)
+    client.login("lixia-viewer")
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        cookie.update(first)
+    assert client.get("/lixia/").status_code == 302
+
+
+def test_behind_a_declared_proxy_the_audit_log_records_the_clients_address(app, make_user):
+    from core.web.app import create_app
+
+    proxied = create_app({**app.config, "QUANHUI_PROXY_HOPS": 1})
+    proxied.test_client_class = type(app.test_client())
+    make_user("lixia", "admin")
+    client = proxied.test_client()
+    client.post(
+        "/login",
+        data={"username": "lixia-admin", "password": TEST_PASSWORD},
+        headers={"X-Forwarded-For": "10.37.1.8"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    with app.app_context(), system_scope(session):
+        assert session.scalar(select(AuditEvent.ip).where(AuditEvent.action == "auth.login")) == "10.37.1.8"

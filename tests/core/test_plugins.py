@@ -257,3 +257,19 @@ def test_the_api_lists_the_tenants_plugins(login_client):
     assert client.get("/api/v1/lixia/").json["plugins"] == ["core", "noticeboard"]
     items = client.get("/api/v1/lixia/plugins").json["items"]
     assert items == [{"name": "noticeboard", "title": "公告栏", "version": "1.0.0", "enabled": True, "offered": False}]
+
+
+def refusing_plugin():
+    def quanhui_plugin_enabled(session, tenant, actor):
+        raise RuntimeError("缺少配置项 api_key")
+
+    return make_plugin("picky", quanhui_plugin_enabled=quanhui_plugin_enabled)
+
+
+@pytest.mark.quanhui_plugins(refusing_plugin())
+def test_a_lifecycle_hook_that_raises_refuses_the_change(login_client):
+    city = login_client("jinan", "admin")
+    refused = toggle(city, "jinan", "picky", "enabled", True)
+    assert refused.status_code == 409
+    assert "插件「测试picky」拒绝了此操作:缺少配置项 api_key" in refused.get_data(as_text=True)
+    assert city.get("/api/v1/jinan/").json["plugins"] == ["core"]

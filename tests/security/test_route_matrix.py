@@ -1,0 +1,294 @@
+"""The isolation sweep: every route of the app, requested by every kind of actor.
+
+``ROUTES`` is the table of record. It says, for each ``(endpoint, method)`` in
+``app.url_map``, how to fill the URL's arguments, what form data a POST sends, and the
+status each actor must get. Requests target lixia (历下区); the routes that take an
+object id are also asked for shizhong's (市中区) object *under /lixia/*, which must
+answer 404 like an object that does not exist.
+
+A route that is in ``app.url_map`` but not in the table fails the sweep: whoever adds a
+route decides here who may reach it.
+
+Actors: anonymous; lixia's viewer, editor and admin; shizhong's admin (a sibling
+district: everything under /lixia/ is 404 to it); jinan's admin (the city, an ancestor:
+it reads every descendant and keeps its role there, so it gets what lixia's admin gets).
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import pytest
+from sqlalchemy import func, select
+
+ACTORS = ("anonymous", "lixia-viewer", "lixia-editor", "lixia-admin", "shizhong-admin", "jinan-admin")
+SKIPPED_ENDPOINTS = {"static"}
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+NEW_PASSWORD = "Quanhui-new-Pass-7391"
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref:
+    """A URL argument or form value filled at run time from the ids of the test's objects."""
+
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    #: URL arguments; ``Ref("notice")`` is lixia's welcome notice (shizhong's in the foreign variant).
+    args: Mapping
+    #: Status per actor for lixia's own object.
+    expect: Mapping[str, int]
+    #: Form data for state-changing methods: a request that would succeed for an admin.
+    data: Mapping = dataclasses.field(default_factory=dict)
+    #: Form data for the CSRF test: it would change something visible if the token were not checked.
+    csrf_data: Mapping | None = None
+    #: Status per actor when the id arguments name shizhong's object (under /lixia/).
+    foreign: Mapping[str, int] | None = None
+
+
+def statuses(anonymous, viewer, editor, admin, sibling, city) -> dict[str, int]:
+    return dict(zip(ACTORS, (anonymous, viewer, editor, admin, sibling, city), strict=True))
+
+
+# Profiles. Anonymous: 302 to /login for pages, 401 JSON for /api/. Sibling: 404 for
+# anything under /lixia/. City admin: what lixia's admin gets.
+MEMBER_PAGE = statuses(302, 200, 200, 200, 404, 200)
+MEMBER_API = statuses(401, 200, 200, 200, 404, 200)
+ADMIN_PAGE = statuses(302, 403, 403, 200, 404, 200)
+EDITOR_POST = statuses(302, 403, 200, 200, 404, 200)
+#: A foreign object under /lixia/: 404 once the actor passes the permission check.
+FOREIGN_PAGE = statuses(302, 404, 404, 404, 404, 404)
+FOREIGN_API = statuses(401, 404, 404, 404, 404, 404)
+FOREIGN_ADMIN_POST = statuses(302, 403, 403, 404, 404, 404)
+LIXIA = {"tenant": "lixia"}
+
+ROUTES: dict[tuple[str, str], Route] = {
+    # Public routes.
+    ("health.healthz", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200)),
+    ("auth.home", "GET"): Route({}, statuses(302, 302, 302, 302, 302, 302)),
+    ("auth.login", "GET"): Route({}, statuses(200, 302, 302, 302, 302, 302)),
+    # The tenant shell and the core's admin pages.
+    ("shell.dashboard", "GET"): Route(LIXIA, MEMBER_PAGE),
+    ("admin.plugins", "GET"): Route(LIXIA, ADMIN_PAGE),
+    ("admin.users", "GET"): Route(LIXIA, ADMIN_PAGE),
+    ("admin.audit_log", "GET"): Route(LIXIA, ADMIN_PAGE),
+    ("admin.toggle_plugin", "POST"): Route(
+        {"tenant": "lixia", "name": "noticeboard", "switch": "enabled"},
+        ADMIN_PAGE,
+        data={"on": "1"},  # already on: succeeds without switching the plugin off mid-sweep
+        csrf_data={"on": ""},  # would switch noticeboard off in lixia
+    ),
+    ("admin.create_user_view", "POST"): Route(
+        LIXIA,
+        ADMIN_PAGE,
+        data={"username": "lixia-new", "display_name": "新同事", "role": "viewer", "password": NEW_PASSWORD},
+    ),
+    ("admin.set_user_active", "POST"): Route(
+        {"tenant": "lixia", "user_id": Ref("user")},
+        ADMIN_PAGE,
+        data={"on": "1"},
+        csrf_data={"on": ""},  # would deactivate the user
+        foreign=FOREIGN_ADMIN_POST,
+    ),
+    # The core API.
+    ("api.tenant_info", "GET"): Route(LIXIA, MEMBER_API),
+    ("api.plugins", "GET"): Route(LIXIA, MEMBER_API),
+    # The noticeboard plugin, enabled in lixia and shizhong.
+    ("noticeboard.index", "GET"): Route(LIXIA, MEMBER_PAGE),
+    ("noticeboard.post", "POST"): Route(LIXIA, EDITOR_POST, data={"title": "本周五下午召开理事会"}),
+    ("noticeboard.detail", "GET"): Route(
+        {"tenant": "lixia", "notice_id": Ref("notice")}, MEMBER_PAGE, foreign=FOREIGN_PAGE
+    ),
+    ("noticeboard_api.api_notices", "GET"): Route(LIXIA, MEMBER_API),
+    ("noticeboard_api.api_notice", "GET"): Route(
+        {"tenant": "lixia", "notice_id": Ref("notice")}, MEMBER_API, foreign=FOREIGN_API
+    ),
+    # Last, because they change who the client is: signing out, then in again as oneself
+    # (anonymous signs in as lixia's target user).
+    ("auth.logout", "POST"): Route({}, statuses(302, 303, 303, 303, 303, 303)),
+    ("auth.login", "POST"): Route(
+        {},
+        statuses(303, 303, 303, 303, 303, 303),
+        data={"username": Ref("own_username"), "password": Ref("password")},
+        csrf_data={"username": Ref("other_username"), "password": Ref("password")},
+    ),
+}
+
+
+def url_map_routes(app) -> list[tuple[str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            found.append((rule.endpoint, method))
+    return found
+
+
+def routes_in_sweep_order(app) -> list[tuple[str, str]]:
+    """Every route of ``app.url_map``, in table order; fails on a route the table lacks."""
+    found = url_map_routes(app)
+    missing = [key for key in found if key not in ROUTES]
+    assert not missing, (
+        f"routes missing from ROUTES in {__file__}: {missing}. Add each with its URL arguments "
+        "and the status every actor must get."
+    )
+    order = list(ROUTES)
+    return sorted(found, key=order.index)
+
+
+def resolve(value, ids: Mapping):
+    if isinstance(value, Ref):
+        return ids[value.key]
+    return value
+
+
+def build_url(app, endpoint: str, method: str, args: Mapping, ids: Mapping) -> str:
+    rule = next(r for r in app.url_map.iter_rules(endpoint))
+    assert set(args) == set(rule.arguments), f"{endpoint}: table gives {sorted(args)}, rule needs {sorted(rule.arguments)}"
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(endpoint, {k: resolve(v, ids) for k, v in args.items()}, method=method)
+
+
+def request(client, method: str, url: str, data: Mapping, ids: Mapping, **kwargs):
+    form = {k: resolve(v, ids) for k, v in data.items()}
+    return client.open(url, method=method, data=form if method in STATE_CHANGING else None, **kwargs)
+
+
+@pytest.fixture
+def world(app, db_session, make_user):
+    """The objects the sweep names: welcome notices, a user to (de)activate in each district."""
+    from core.tenancy import Tenant, system_scope
+    from tests.noticeboard import Notice
+
+    lixia_target = make_user("lixia", "viewer", username="lixia-target")
+    shizhong_target = make_user("shizhong", "viewer", username="shizhong-target")
+    with system_scope(db_session):
+        notices = dict(
+            db_session.execute(
+                select(Tenant.slug, func.min(Notice.id)).join(Tenant, Tenant.id == Notice.tenant_id).group_by(Tenant.slug)
+            ).all()
+        )
+    assert set(notices) == {"lixia", "shizhong"}, notices
+    return {
+        "lixia": {"notice": notices["lixia"], "user": lixia_target.id},
+        "shizhong": {"notice": notices["shizhong"], "user": shizhong_target.id},
+    }
+
+
+def actor_client(app, make_user, actor: str):
+    from core.testing import TEST_PASSWORD
+
+    client = app.test_client()
+    if actor == "anonymous":
+        return client, "lixia-target", TEST_PASSWORD
+    slug, role = actor.split("-")
+    user = make_user(slug, role)
+    response = client.login(user.username)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client, user.username, TEST_PASSWORD
+
+
+def check_answer(response, expected: int, label: str, problems: list[str]) -> None:
+    if response.status_code != expected:
+        problems.append(f"{label}: expected {expected}, got {response.status_code}")
+        return
+    path = label.split(" ", 2)[1]
+    if expected == 302 and path.startswith("/lixia/") and not response.location.startswith("/login?next="):
+        problems.append(f"{label}: 302 to {response.location}, expected /login?next=...")
+    if expected == 401:
+        body = response.get_json(silent=True) or {}
+        if body.get("error", {}).get("code") != "unauthorized":
+            problems.append(f"{label}: 401 without the JSON error body: {response.get_data(as_text=True)[:200]}")
+    if expected == 404 and path.startswith("/api/"):
+        body = response.get_json(silent=True) or {}
+        if body.get("error", {}).get("status") != 404:
+            problems.append(f"{label}: 404 without the JSON error body")
+
+
+@pytest.mark.quanhui_plugins("tests.noticeboard")
+@pytest.mark.enable_plugins("noticeboard", tenants=["lixia", "shizhong"])
+def test_every_route_is_in_the_table(app):
+    """A route without a table entry fails; so does an entry for a route removed or renamed."""
+    routes_in_sweep_order(app)
+    stale = set(ROUTES) - set(url_map_routes(app))
+    assert not stale, f"ROUTES names routes the app does not have: {sorted(stale)}"
+
+
+@pytest.mark.quanhui_plugins("tests.noticeboard")
+@pytest.mark.enable_plugins("noticeboard", tenants=["lixia", "shizhong"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_route_matrix(app, make_user, world, actor):
+    client, own_username, password = actor_client(app, make_user, actor)
+    ids = {
+        "own_username": own_username,
+        "other_username": "lixia-target",
+        "password": password,
+    }
+    problems: list[str] = []
+    for endpoint, method in routes_in_sweep_order(app):
+        route = ROUTES[(endpoint, method)]
+        variants = [("", world["lixia"], route.expect)]
+        if route.foreign is not None:
+            variants.append((" (shizhong's id)", world["shizhong"], route.foreign))
+        for note, object_ids, expected in variants:
+            values = {**ids, **object_ids}
+            url = build_url(app, endpoint, method, route.args, values)
+            response = request(client, method, url, route.data, values)
+            check_answer(response, expected[actor], f"{method} {url} [{endpoint}]{note} as {actor}", problems)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.quanhui_plugins("tests.noticeboard")
+@pytest.mark.enable_plugins("noticeboard", tenants=["lixia", "shizhong"])
+@pytest.mark.parametrize("token", ["missing", "wrong"])
+def test_state_changes_need_the_csrf_token(app, db_session, make_user, world, token):
+    """Every state-changing route refuses a request without a valid CSRF token (400),
+    even for lixia's admin, and nothing changes."""
+    from core.auth.models import LoginSession, User
+    from core.plugin_state import PluginSetting
+    from core.tenancy import system_scope
+    from tests.noticeboard import Notice
+
+    client, own_username, password = actor_client(app, make_user, "lixia-admin")
+    values = {**world["lixia"], "own_username": own_username, "other_username": "lixia-target", "password": password}
+
+    def snapshot():
+        db_session.rollback()
+        with system_scope(db_session):
+            return {
+                "notices": db_session.scalar(select(func.count(Notice.id))),
+                "users": db_session.scalar(select(func.count(User.id))),
+                "active users": db_session.scalar(select(func.count(User.id)).where(User.active.is_(True))),
+                "login sessions": db_session.scalar(select(func.count(LoginSession.id))),
+                "open login sessions": db_session.scalar(
+                    select(func.count(LoginSession.id)).where(LoginSession.revoked_at.is_(None))
+                ),
+                "enabled plugins": sorted(
+                    db_session.execute(
+                        select(PluginSetting.tenant_id, PluginSetting.plugin).where(PluginSetting.enabled.is_(True))
+                    ).all()
+                ),
+            }
+
+    before = snapshot()
+    checked = []
+    for endpoint, method in routes_in_sweep_order(app):
+        if method not in STATE_CHANGING:
+            continue
+        route = ROUTES[(endpoint, method)]
+        url = build_url(app, endpoint, method, route.args, values)
+        data = route.csrf_data if route.csrf_data is not None else route.data
+        if token == "missing":
+            response = request(client, method, url, data, values, csrf=False)
+        else:
+            response = request(client, method, url, data, values, headers={"X-CSRFToken": "forged-token"})
+        assert response.status_code == 400, f"{method} {url} without a valid CSRF token: {response.status_code}"
+        checked.append(endpoint)
+    assert "noticeboard.post" in checked and "auth.logout" in checked
+    assert snapshot() == before
+    # Still signed in as lixia's admin: neither the login nor the logout went through.
+    assert client.get("/lixia/admin/users").status_code == 200
