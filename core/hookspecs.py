@@ -191,3 +191,60 @@ def quanhui_migrations():
         def quanhui_migrations():
             return str(Path(__file__).with_name("migrations"))
     """
+
+
+@hookspec
+def quanhui_entity_types():
+    """Return the :class:`core.api.EntityType` definitions the plugin adds.
+
+    Every type gets list, detail, create and edit pages, revisions, the recycle view,
+    Excel and the JSON API from the core, in each tenant where the plugin is enabled.
+    Tenant admins may add fields of their own to it without code. Type names are
+    global: a name another plugin declared first is refused (and logged).
+
+    Example::
+
+        @hookimpl
+        def quanhui_entity_types():
+            return [
+                EntityType("party_org", "党组织", fields=(
+                    Field("name", "名称", required=True, indexed=True, listed=True),
+                    Field("kind", "类型", kind="choice", choices=("党委", "党支部"), indexed=True),
+                )),
+            ]
+    """
+
+
+@hookspec
+def quanhui_validate_entity(tenant, entity_type, data, previous):
+    """Check a record beyond its fields' own rules; return ``{field: message}`` for each fault.
+
+    ``data`` holds the typed values after field validation, ``previous`` the stored
+    data before this change (``None`` when creating). Return ``{}`` or ``None`` when
+    all is well. The messages reach the user beside the named fields.
+
+    Example::
+
+        @hookimpl
+        def quanhui_validate_entity(tenant, entity_type, data, previous):
+            if entity_type.name == "party_org" and data.get("member_count", 0) < 3:
+                return {"member_count": "正式党员 3 人以上才能成立党支部"}
+    """
+
+
+@hookspec
+def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, before, after):
+    """Called after a change to a record has been committed, in the tenant it happened in.
+
+    ``action`` is ``create``, ``update``, ``delete``, ``restore`` or ``transition:<name>``;
+    ``before`` and ``after`` are the stored data (``None`` where there is none). A plugin
+    that reacts by changing other records does so through ``core.api.entity_service`` and
+    commits them itself.
+
+    Example::
+
+        @hookimpl
+        def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, before, after):
+            if entity_type.name == "rectification_case" and (after or {}).get("measure") == "撤销登记":
+                ...  # set the association's status to 撤销
+    """

@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import importlib.metadata
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -28,7 +29,10 @@ hookimpl = pluggy.HookimplMarker("quanhui")
 ENTRY_POINT_GROUP = "quanhui"
 LEVELS = ("city", "district")
 #: Plugins that ship inside the quanhui distribution.
-BUNDLED = ("core.builtin",)
+BUNDLED = ("core.builtin", "core.directory")
+#: Plugin names are URL segments after the tenant; these are the core's own.
+RESERVED_NAMES = frozenset({"admin", "account", "api", "entities", "reports", "static"})
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,6 +206,8 @@ class HookRelay:
 
 
 def _compatibility_problem(meta: PluginMeta) -> str:
+    if not NAME.match(meta.name) or meta.name in RESERVED_NAMES:
+        return f"插件名 {meta.name!r} 不可用:需为小写字母开头的字母、数字、下划线,且不是 {', '.join(sorted(RESERVED_NAMES))}"
     try:
         supported = SpecifierSet(meta.core)
     except InvalidSpecifier:

@@ -36,6 +36,8 @@ PER_TENANT = frozenset(
         "quanhui_plugin_enabled",
         "quanhui_plugin_disabled",
         "quanhui_demo_data",
+        "quanhui_validate_entity",
+        "quanhui_entity_changed",
     }
 )
 #: Hooks that build the application: called once at start-up for every installed plugin.
@@ -46,6 +48,7 @@ AT_START_UP = frozenset(
         "quanhui_permissions",
         "quanhui_cli",
         "quanhui_migrations",
+        "quanhui_entity_types",
     }
 )
 WHEN = {

@@ -22,6 +22,7 @@ from .. import __version__
 from ..auth import identity, views as auth_views
 from ..auth.permissions import PermissionTable, has_permission
 from ..db import Database, default_sqlite_url
+from ..entities.registry import EntityRegistry
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     registry = PluginRegistry(plugins)
     app.extensions["quanhui.plugins"] = registry
     app.extensions["quanhui.permissions"] = PermissionTable.from_registry(registry)
+    app.extensions["quanhui.entities"] = EntityRegistry(registry)
     url = app.config["QUANHUI_DATABASE_URL"] or default_sqlite_url(app.instance_path)
     Database(url, ScopedSession).init_app(app)
 
@@ -89,7 +91,12 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     errors.init_app(app)
 
     auth_views.init_app(app, limiter)
-    for blueprint in (shell.bp, admin.bp, api.bp, health.bp):
+    for blueprint in (
+        shell.bp,
+        admin.bp,
+        api.bp,
+        health.bp,
+    ):
         app.register_blueprint(blueprint)
     _mount_plugin_blueprints(app, registry)
 

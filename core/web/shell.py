@@ -30,6 +30,8 @@ class NavItem:
     endpoint: str
     order: int = 100
     permission: str | None = None
+    #: URL arguments of the endpoint besides the tenant, e.g. ``{"type_name": "association"}``.
+    args: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,14 +69,12 @@ def navigation() -> list[Part]:
             if item.permission and not has_permission(item.permission):
                 continue
             try:
-                url = url_for(item.endpoint)
+                url = url_for(item.endpoint, **item.args)
             except BuildError:
                 logger.exception("nav item %s of plugin %s has no route", item.endpoint, outcome.plugin)
                 parts.append(Part(outcome.plugin, item.title, order=item.order, failed=True))
                 continue
-            active = request.endpoint == item.endpoint or (
-                request.path.startswith(url) and url.rstrip("/") != f"/{g.tenant.slug}"
-            )
+            active = request.path == url or (request.path.startswith(url) and url.rstrip("/") != f"/{g.tenant.slug}")
             parts.append(Part(outcome.plugin, item.title, order=item.order, url=url, active=active))
     return sorted(parts, key=lambda p: (p.order, p.title))
 

@@ -254,7 +254,7 @@ def test_the_plugin_page_shows_versions_hooks_and_failed_plugins(login_client):
 @pytest.mark.enable_plugins("noticeboard", tenants=["lixia"])
 def test_the_api_lists_the_tenants_plugins(login_client):
     client = login_client("lixia", "viewer")
-    assert client.get("/api/v1/lixia/").json["plugins"] == ["core", "noticeboard"]
+    assert client.get("/api/v1/lixia/").json["plugins"] == ["core", "directory", "noticeboard"]
     items = client.get("/api/v1/lixia/plugins").json["items"]
     assert items == [{"name": "noticeboard", "title": "公告栏", "version": "1.0.0", "enabled": True, "offered": False}]
 
@@ -272,4 +272,4 @@ def test_a_lifecycle_hook_that_raises_refuses_the_change(login_client):
     refused = toggle(city, "jinan", "picky", "enabled", True)
     assert refused.status_code == 409
     assert "插件「测试picky」拒绝了此操作:缺少配置项 api_key" in refused.get_data(as_text=True)
-    assert city.get("/api/v1/jinan/").json["plugins"] == ["core"]
+    assert city.get("/api/v1/jinan/").json["plugins"] == ["core", "directory"]

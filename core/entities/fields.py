@@ -1,0 +1,157 @@
+"""Field kinds as marshmallow fields, with a Chinese message for every way input can be wrong.
+
+A schema is built from a type's fields (see :mod:`core.entities.registry`, which caches
+it per tenant). Loading gives typed Python values; dumping gives the JSON stored in the
+entity row. Indexed fields also yield the values of their typed projections.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from . import uscc
+from .definitions import EntityType, Field
+
+REQUIRED = "此项必填"
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+TEXT_LIMITS = {"text": 200, "long_text": 5000}
+
+
+class Money(fields.Decimal):
+    """Yuan with at most two decimals: 1.234 is refused rather than silently rounded."""
+
+    def _validated(self, value):
+        number = super()._validated(value)
+        if number is not None and number.as_tuple().exponent < -2:
+            raise self.make_error("places")
+        return number
+
+
+def _messages(**extra: str) -> dict[str, str]:
+    return {"required": REQUIRED, "null": REQUIRED, **extra}
+
+
+def _uscc_check(value: str) -> None:
+    result = uscc.validate(value)
+    if not result.ok:
+        raise ValidationError(result.message)
+
+
+def _phone_check(value: str) -> None:
+    if not PHONE.match(value):
+        raise ValidationError("请输入手机号(11 位,1 开头)或座机号(如 0531-86123456)")
+
+
+def marshmallow_field(field: Field) -> fields.Field:
+    # A required field with a default is filled in when absent, but may not be emptied.
+    common: dict[str, Any] = {"required": field.required and field.default is None, "allow_none": not field.required}
+    if field.default is not None:
+        common["load_default"] = field.default
+    kind = field.kind
+    if kind in TEXT_LIMITS:
+        limit = field.max_length or TEXT_LIMITS[kind]
+        return fields.String(
+            validate=validate.Length(max=limit, error=f"最多 {limit} 个字"),
+            error_messages=_messages(invalid="请输入文字"),
+            **common,
+        )
+    if kind in ("integer", "decimal", "money"):
+        bounds = validate.Range(
+            min=0 if kind == "money" and field.minimum is None else field.minimum,
+            max=field.maximum,
+            error=_range_message(field),
+        )
+        if kind == "integer":
+            return fields.Integer(validate=bounds, error_messages=_messages(invalid="请输入整数"), **common)
+        if kind == "decimal":
+            return fields.Decimal(
+                as_string=True, allow_nan=False, validate=bounds,
+                error_messages=_messages(invalid="请输入数字", special="请输入数字"), **common,
+            )
+        return Money(
+            as_string=True, allow_nan=False, validate=bounds,
+            error_messages=_messages(invalid="请输入金额,例如 12000 或 12000.50", special="请输入金额",
+                                     places="金额最多保留两位小数(分)"),
+            **common,
+        )
+    if kind == "date":
+        return fields.Date(error_messages=_messages(invalid="请输入日期,格式如 2024-05-01"), **common)
+    if kind == "boolean":
+        return fields.Boolean(error_messages=_messages(invalid="请选择是或否"), **common)
+    if kind == "choice":
+        return fields.String(validate=validate.OneOf(field.choices, error=_choice_message(field)), **common,
+                             error_messages=_messages(invalid="请从列表中选择"))
+    if kind == "multi_choice":
+        inner = fields.String(validate=validate.OneOf(field.choices, error=_choice_message(field)))
+        return fields.List(inner, error_messages=_messages(invalid="请从列表中选择"), **common)
+    if kind == "tags":
+        inner = fields.String(validate=validate.Length(min=1, max=30, error="每个标签 1-30 个字"))
+        return fields.List(inner, error_messages=_messages(invalid="标签格式不对"), **common)
+    if kind == "reference":
+        return fields.Integer(strict=False, error_messages=_messages(invalid="请选择一条关联记录"), **common)
+    if kind == "uscc":
+        return fields.String(validate=_uscc_check, error_messages=_messages(invalid="请输入统一社会信用代码"), **common)
+    if kind == "phone":
+        return fields.String(validate=_phone_check, error_messages=_messages(invalid="请输入电话号码"), **common)
+    raise ValueError(f"unknown field kind {kind}")
+
+
+def _range_message(field: Field) -> str:
+    low = 0 if field.kind == "money" and field.minimum is None else field.minimum
+    if low is not None and field.maximum is not None:
+        return f"应在 {low} 到 {field.maximum} 之间"
+    if low is not None:
+        return f"不能小于 {low}"
+    return f"不能大于 {field.maximum}"
+
+
+def _choice_message(field: Field) -> str:
+    return f"请从以下选项中选择:{'、'.join(field.choices)}"
+
+
+def build_schema(entity_type: EntityType) -> Schema:
+    """A marshmallow schema for one type as one tenant sees it; unknown keys are refused."""
+    declared = {f.name: marshmallow_field(f) for f in entity_type.fields}
+    schema_class = Schema.from_dict(declared, name=f"{entity_type.name.title().replace('_', '')}Schema")
+    return schema_class(unknown=RAISE)
+
+
+def clean_input(entity_type: EntityType, data: dict[str, Any]) -> dict[str, Any]:
+    """Normalise raw input before validation: trimmed text, empty means none, codes upper-cased."""
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        field = entity_type.field(key)
+        if isinstance(value, str):
+            value = value.strip()
+            if field is not None and field.kind == "uscc":
+                value = uscc.normalise(value)
+        cleaned[key] = None if value in ("", []) else value
+    return cleaned
+
+
+def projection_values(field: Field, value: Any) -> list[tuple[str, Any]]:
+    """The (column, value) pairs a field's value is indexed under."""
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    column = projection_column(field)
+    converted = []
+    for item in values:
+        if column == "num_value":
+            item = decimal.Decimal(int(item)) if isinstance(item, bool) else decimal.Decimal(str(item))
+        elif column == "date_value" and isinstance(item, str):
+            item = dt.date.fromisoformat(item)
+        converted.append((column, item))
+    return converted
+
+
+def projection_column(field: Field) -> str:
+    if field.kind in ("integer", "decimal", "money", "boolean", "reference"):
+        return "num_value"
+    if field.kind == "date":
+        return "date_value"
+    return "text_value"

@@ -1,0 +1,97 @@
+"""Which entity types exist, and what each looks like in one tenant.
+
+Plugin types are collected once at start-up. A tenant's view of a type adds the
+custom fields of its ancestors and its own, read from the database on every use, so
+a field added in one worker is seen by every worker at once; the marshmallow schema
+for that exact definition is built once and cached.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+
+from marshmallow import Schema
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..plugins import PluginRegistry
+from ..tenancy import Tenant, system_scope
+from .definitions import DefinitionError, EntityType, Field
+from .fields import build_schema
+from .models import CustomField
+
+logger = logging.getLogger(__name__)
+
+
+class EntityRegistry:
+    """The entity types declared by the installed plugins (``quanhui_entity_types``)."""
+
+    def __init__(self, plugins: PluginRegistry):
+        self.types: dict[str, EntityType] = {}
+        for outcome in plugins.each("quanhui_entity_types"):
+            if outcome.failed:
+                continue
+            for entity_type in outcome.value or ():
+                if entity_type.name in self.types:
+                    logger.error(
+                        "entity type %s of plugin %s ignored: plugin %s declared it first",
+                        entity_type.name, outcome.plugin, self.types[entity_type.name].plugin,
+                    )
+                    continue
+                self.types[entity_type.name] = _with_plugin(entity_type, outcome.plugin)
+
+    def available(self, enabled: frozenset[str]) -> list[EntityType]:
+        return [t for t in self.types.values() if t.plugin in enabled]
+
+    def resolve(self, session: Session, tenant: Tenant, name: str, enabled: frozenset[str]) -> EntityType | None:
+        """``name`` as ``tenant`` sees it, or None where its plugin is not enabled."""
+        base = self.types.get(name)
+        if base is None or base.plugin not in enabled:
+            return None
+        return base.with_fields(custom_fields(session, tenant, name))
+
+
+def _with_plugin(entity_type: EntityType, plugin: str) -> EntityType:
+    return dataclasses.replace(entity_type, plugin=plugin)
+
+
+def custom_fields(session: Session, tenant: Tenant, type_name: str, *, retired: bool = False) -> tuple[Field, ...]:
+    """The fields added to ``type_name`` by ``tenant`` and its ancestors, the city's first."""
+    chain = (*tenant.ancestor_ids, tenant.id)
+    query = (
+        select(CustomField)
+        .join(Tenant, Tenant.id == CustomField.tenant_id)
+        .where(CustomField.tenant_id.in_(chain), CustomField.type == type_name)
+        .order_by(Tenant.path, CustomField.position, CustomField.id)
+    )
+    if not retired:
+        query = query.where(CustomField.retired_at.is_(None))
+    with system_scope(session):
+        rows = list(session.scalars(query))
+    result = []
+    for row in rows:
+        try:
+            result.append(Field.from_json(row.definition))
+        except DefinitionError:
+            logger.exception("custom field %s.%s of tenant %s is unusable", type_name, row.name, row.tenant_id)
+    return tuple(result)
+
+
+def schema_for(entity_type: EntityType) -> Schema:
+    """The cached schema of exactly this definition."""
+    return _cached_schema(_definition_key(entity_type), entity_type)
+
+
+def _definition_key(entity_type: EntityType) -> str:
+    return json.dumps([entity_type.name, [f.to_json() for f in entity_type.fields]], sort_keys=True, default=str)
+
+
+_schemas: dict[str, Schema] = {}
+
+
+def _cached_schema(key: str, entity_type: EntityType) -> Schema:
+    schema = _schemas.get(key)
+    if schema is None:
+        schema = _schemas.setdefault(key, build_schema(entity_type))
+    return schema

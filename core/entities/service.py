@@ -1,0 +1,242 @@
+"""Creating, changing, deleting and restoring records: the one path every change takes.
+
+Pages, the API, Excel import and plugins all go through :class:`EntityService`, so each
+change is validated the same way, bumps the version, writes a revision, refreshes the
+projections, and, once committed, is announced to the tenant's plugins.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..db import utcnow
+from ..plugins import HookRelay
+from ..tenancy import Tenant
+from .definitions import EntityType
+from .fields import clean_input, projection_values
+from .models import Entity, EntityRevision, EntityValue
+from .registry import EntityRegistry, schema_for
+
+
+class EntityError(Exception):
+    """Base of the refusals a caller turns into 404, 409 or 422."""
+
+
+class NotFound(EntityError):
+    pass
+
+
+class Invalid(EntityError):
+    """Input refused; ``errors`` maps each field to its Chinese messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Conflict(EntityError):
+    """The record changed since the caller read it; ``current`` is what it is now."""
+
+    def __init__(self, current: Entity):
+        super().__init__(f"version {current.version} is current")
+        self.current = current
+
+
+@dataclasses.dataclass
+class Change:
+    """One committed change, as the ``quanhui_entity_changed`` hook receives it."""
+
+    entity_type: EntityType
+    entity_id: int
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class EntityService:
+    """Record operations for one tenant, on behalf of one actor."""
+
+    def __init__(self, session: Session, tenant: Tenant, relay: HookRelay, registry: EntityRegistry, actor=None):
+        self.session = session
+        self.tenant = tenant
+        self.relay = relay
+        self.registry = registry
+        self.actor = actor
+        self._changes: list[Change] = []
+
+    # types ------------------------------------------------------------
+
+    def type(self, name: str) -> EntityType | None:
+        return self.registry.resolve(self.session, self.tenant, name, self.relay.enabled)
+
+    def types(self) -> list[EntityType]:
+        return [self.type(t.name) for t in self.registry.available(self.relay.enabled)]
+
+    # reading ----------------------------------------------------------
+
+    def get(self, entity_type: EntityType, entity_id: int, *, deleted: bool = False) -> Entity:
+        entity = self.session.scalar(
+            select(Entity).where(Entity.id == entity_id, Entity.type == entity_type.name, Entity.tenant_id == self.tenant.id)
+        )
+        if entity is None or (entity.deleted_at is not None) != deleted:
+            raise NotFound(entity_id)
+        return entity
+
+    def revisions(self, entity: Entity) -> list[EntityRevision]:
+        return list(
+            self.session.scalars(
+                select(EntityRevision).where(EntityRevision.entity_id == entity.id).order_by(EntityRevision.version)
+            )
+        )
+
+    # validation -------------------------------------------------------
+
+    def validate(self, entity_type: EntityType, raw: dict[str, Any], previous: dict[str, Any] | None = None) -> dict:
+        """The JSON data to store for ``raw`` laid over ``previous``; raises :class:`Invalid`."""
+        merged = {**(previous or {}), **clean_input(entity_type, raw)}
+        known = {f.name for f in entity_type.fields}
+        merged_known = {k: v for k, v in merged.items() if k in known}
+        schema = schema_for(entity_type)
+        errors: dict[str, list[str]] = {}
+        unknown = sorted(set(raw) - known)
+        for name in unknown:
+            errors[name] = ["没有这个字段"]
+        try:
+            loaded = schema.load(merged_known)
+        except ValidationError as refusal:
+            errors.update({name: _flatten(messages) for name, messages in refusal.normalized_messages().items()})
+            loaded = None
+        if loaded is not None:
+            errors.update(self._reference_errors(entity_type, loaded))
+            for outcome in self.relay.each(
+                "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded, previous=previous
+            ):
+                if outcome.failed:
+                    raise outcome.error
+                for name, message in (outcome.value or {}).items():
+                    errors.setdefault(name, []).append(message)
+        if errors:
+            raise Invalid(errors)
+        retired = {k: v for k, v in (previous or {}).items() if k not in known}
+        return {**retired, **schema.dump(loaded)}
+
+    def _reference_errors(self, entity_type: EntityType, loaded: dict[str, Any]) -> dict[str, list[str]]:
+        errors = {}
+        for field in entity_type.fields:
+            value = loaded.get(field.name)
+            if field.kind != "reference" or value is None:
+                continue
+            exists = self.session.scalar(
+                select(func.count(Entity.id)).where(
+                    Entity.id == value, Entity.type == field.target, Entity.deleted_at.is_(None)
+                )
+            )
+            if not exists:
+                errors[field.name] = ["关联的记录不存在或已删除"]
+        return errors
+
+    # changes ----------------------------------------------------------
+
+    def create(self, entity_type: EntityType, raw: dict[str, Any]) -> Entity:
+        data = self.validate(entity_type, raw)
+        now = utcnow()
+        entity = Entity(
+            tenant_id=self.tenant.id, type=entity_type.name, data=data, version=1,
+            created_at=now, updated_at=now, created_by=self._actor_id, updated_by=self._actor_id,
+        )
+        self.session.add(entity)
+        self.session.flush()
+        self._record(entity_type, entity, "create", None, data)
+        self._project(entity_type, entity)
+        return entity
+
+    def update(self, entity_type: EntityType, entity: Entity, raw: dict[str, Any], expected_version: int) -> Entity:
+        if entity.version != expected_version:
+            raise Conflict(entity)
+        before = entity.data
+        data = self.validate(entity_type, raw, before)
+        if data == before:
+            return entity
+        entity.data = data
+        return self._save(entity_type, entity, "update", before, data)
+
+    def delete(self, entity_type: EntityType, entity: Entity, expected_version: int | None = None) -> Entity:
+        if expected_version is not None and entity.version != expected_version:
+            raise Conflict(entity)
+        entity.deleted_at = utcnow()
+        self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
+        return self._save(entity_type, entity, "delete", entity.data, None, project=False)
+
+    def restore(self, entity_type: EntityType, entity: Entity) -> Entity:
+        entity.deleted_at = None
+        return self._save(entity_type, entity, "restore", None, entity.data)
+
+    def _save(self, entity_type, entity, action, before, after, *, project: bool = True) -> Entity:
+        entity.version += 1
+        entity.updated_at = utcnow()
+        entity.updated_by = self._actor_id
+        try:
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise Conflict(self.get(entity_type, entity.id, deleted=action == "restore")) from None
+        self._record(entity_type, entity, action, before, after)
+        if project:
+            self._project(entity_type, entity)
+        return entity
+
+    def _record(self, entity_type, entity, action, before, after) -> None:
+        self.session.add(
+            EntityRevision(
+                tenant_id=entity.tenant_id, entity_id=entity.id, version=entity.version, action=action,
+                by=self._actor_id, by_name=getattr(self.actor, "username", "") or "", before=before, after=after,
+            )
+        )
+        self._changes.append(Change(entity_type, entity.id, action, before, after))
+
+    def _project(self, entity_type: EntityType, entity: Entity) -> None:
+        self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
+        rows = [
+            {"tenant_id": entity.tenant_id, "entity_id": entity.id, "type": entity.type, "field": field.name, column: value}
+            for field in entity_type.indexed_fields
+            for column, value in projection_values(field, entity.data.get(field.name))
+        ]
+        for row in rows:
+            self.session.add(EntityValue(**row))
+
+    @property
+    def _actor_id(self) -> int | None:
+        return getattr(self.actor, "id", None)
+
+    # committing -------------------------------------------------------
+
+    def commit(self) -> None:
+        """Commit, then tell the tenant's plugins what changed (``quanhui_entity_changed``).
+
+        A plugin reacting to a change may change records itself through its own service;
+        those changes are committed by that service.
+        """
+        self.session.commit()
+        changes, self._changes = self._changes, []
+        for change in changes:
+            self.relay.quanhui_entity_changed(
+                session=self.session, tenant=self.tenant, entity_type=change.entity_type,
+                entity_id=change.entity_id, action=change.action, before=change.before, after=change.after,
+            )
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._changes = []
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]
+    if isinstance(messages, list):
+        return [m for value in messages for m in _flatten(value)]
+    return [str(messages)]
