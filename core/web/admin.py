@@ -1,7 +1,7 @@
 """Tenant administration: plugins, users and the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from ..auth.permissions import ROLES, require_permission
 from ..db import session
 from ..plugin_state import PluginSetting, PluginStateError, set_enabled, set_offered, statuses
 from ..tenancy import Tenant, system_scope
-from .htmx import invalid_form
+from .htmx import invalid_form, is_htmx, redirect_to
 from .pagination import Page
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
@@ -72,10 +72,19 @@ def toggle_plugin(tenant, name, switch):
         change(session, _registry(), g.tenant, name, on, current_user.user)
     except PluginStateError as refusal:
         session.rollback()
-        return render_block("admin/plugins.html", "plugin_table", **_plugins_context(str(refusal), name)), 409
+        return _answer("admin/plugins.html", "plugin_table", _plugins_context(str(refusal), name), 409)
     session.commit()
     g.plugins = _registry().relay(_live_plugins())
+    if not is_htmx():
+        return redirect_to(url_for("admin.plugins"))
     return render_block("admin/plugins.html", "plugin_update", refresh_nav=True, **_plugins_context())
+
+
+def _answer(template: str, block: str, context: dict, status: int = 200):
+    """The changed part for htmx, the whole page for a plain form post."""
+    if is_htmx():
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
 
 
 def _live_plugins():
@@ -107,10 +116,12 @@ def create_user_view(tenant):
     except AccountError as refusal:
         session.rollback()
         form["password"] = ""
-        body = render_block("admin/users.html", "user_form", **_users_context(form=form, errors=refusal.errors))
-        return invalid_form(body, "#user-form")
+        context = _users_context(form=form, errors=refusal.errors)
+        if not is_htmx():
+            return render_template("admin/users.html", **context), 422
+        return invalid_form(render_block("admin/users.html", "user_form", **context), "#user-form")
     session.commit()
-    return render_block("admin/users.html", "users_panel", **_users_context(created=form["username"]))
+    return _answer("admin/users.html", "users_panel", _users_context(created=form["username"]))
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -126,7 +137,7 @@ def set_user_active(tenant, user_id):
     user.active = request.form.get("on") == "1"
     audit.record(session, "user.activated" if user.active else "user.deactivated", tenant_id=g.tenant.id, target=user.username)
     session.commit()
-    return render_block("admin/users.html", "users_panel", **_users_context())
+    return _answer("admin/users.html", "users_panel", _users_context())
 
 
 @bp.get("/audit")
@@ -137,4 +148,24 @@ def audit_log(tenant):
     if action:
         query = query.where(AuditEvent.action == action)
     actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
-    return render_template("admin/audit.html", page=Page.from_request(query), action=action, actions=actions)
+    return render_template(
+        "admin/audit.html", page=Page.from_request(query), action=action, actions=actions, labels=ACTION_LABELS
+    )
+
+
+#: What each audit action means, for the audit page; plugins' own actions show as recorded.
+ACTION_LABELS = {
+    "auth.login": "登录",
+    "auth.logout": "退出",
+    "auth.login_failed": "登录失败",
+    "auth.throttled": "登录被限流",
+    "auth.denied": "访问被拒绝",
+    "plugin.enabled": "启用插件",
+    "plugin.disabled": "停用插件",
+    "plugin.offered": "向下级开放插件",
+    "plugin.withdrawn": "收回插件开放",
+    "user.created": "新建用户",
+    "user.activated": "恢复用户",
+    "user.deactivated": "停用用户",
+    "token.created": "创建 API 令牌",
+}
