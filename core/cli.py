@@ -1,4 +1,4 @@
-"""The ``quanhui`` command line: init, demo, serve, db, users, tokens, plugins.
+"""The ``quanhui`` command line: init, demo, serve, db, users, tokens, plugins, import, export.
 
 Plugins add their own commands through the ``quanhui_cli`` hook.
 """
@@ -21,7 +21,7 @@ from .auth.models import User
 from .db import get_db, session
 from .plugin_state import PluginStateError, enabled_names, set_enabled, set_offered
 from .plugins import PluginRegistry
-from .tenancy import Tenant, TenantScope, system_scope, tenant_by_slug, use_scope
+from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
 from .web.app import create_app
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -43,7 +43,7 @@ def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
     def cli():
         """泉汇 quanhui:行业协会商会多租户平台。"""
 
-    for command in (init, demo, serve, db, users, tokens, plugins_group):
+    for command in (init, demo, serve, db, users, tokens, plugins_group, import_command, export_command):
         cli.add_command(command)
     PluginRegistry(plugins).each("quanhui_cli", cli=cli)
     return cli
@@ -230,6 +230,85 @@ def tokens_create(username: str, name: str):
         raise click.ClickException(";".join(refusal.errors.values())) from None
     session.commit()
     click.echo(token)
+
+
+def _entity_service(slug: str, type_name: str):
+    """The tenant, its entity service (no actor: the command line) and the type as it sees it."""
+    from .entities import service_for
+
+    tenant = _tenant(slug)
+    set_scope(session, TenantScope.of(tenant))
+    service = service_for(tenant)
+    entity_type = service.type(type_name)
+    if entity_type is None:
+        raise click.ClickException(f"{tenant.name}没有记录类型 {type_name}(类型名不对,或它的插件未在该租户启用)")
+    return tenant, service, entity_type
+
+
+@click.command("import")
+@click.argument("type_name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--tenant", "slug", required=True, help="导入到哪个租户(slug)")
+@click.option("--valid-only", is_flag=True, help="只导入通过校验的行(默认:有任何一行不通过就全部不导入)")
+@click.option("--errors-out", type=click.Path(dir_okay=False), help="未通过校验的行写入这个 .xlsx(含错误原因列)")
+@with_appcontext
+def import_command(type_name: str, file: str, slug: str, valid_only: bool, errors_out: str | None):
+    """从 Excel(.xlsx)导入记录,例如 quanhui import association 名录.xlsx --tenant lixia。"""
+    from . import audit
+    from .entities import excel
+
+    tenant, service, entity_type = _entity_service(slug, type_name)
+    shown = [0]
+
+    def progress(done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 0
+        if tenth > shown[0]:
+            shown[0] = tenth
+            click.echo(f"已处理 {done}/{total} 行({tenth * 10}%)", err=True)
+
+    try:
+        result = excel.import_rows(service, entity_type, file, valid_only=valid_only, progress=progress,
+                                   error_workbook=errors_out)
+    except excel.ImportRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    if result.created:
+        audit.record(session, "entities.import", tenant_id=tenant.id, target=entity_type.name, actor=None,
+                     created=result.created, failed=result.failed, file=file[-100:])
+        session.commit()
+    for error in result.errors[:50]:
+        click.echo(str(error), err=True)
+    if result.error_count > 50:
+        click.echo(f"……共 {result.error_count} 处错误", err=True)
+    if result.error_workbook is not None and errors_out:
+        click.echo(f"未通过的行已写入 {errors_out}", err=True)
+    if result.ok:
+        click.echo(f"{tenant.name}:已导入 {result.created} 条{entity_type.label}")
+    elif valid_only:
+        click.echo(f"{tenant.name}:已导入 {result.created} 条{entity_type.label},{result.failed} 行未通过校验")
+        sys.exit(1)
+    else:
+        raise click.ClickException(f"{result.failed} 行未通过校验,未导入任何数据")
+
+
+@click.command("export")
+@click.argument("type_name")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--tenant", "slug", required=True, help="导出哪个租户的记录(slug)")
+@with_appcontext
+def export_command(type_name: str, file: str, slug: str):
+    """把一个类型的全部记录导出为 Excel(.xlsx)。"""
+    from .entities import excel
+    from .entities.models import Entity
+
+    tenant, _service, entity_type = _entity_service(slug, type_name)
+    rows = session.scalars(
+        select(Entity)
+        .where(Entity.tenant_id == tenant.id, Entity.type == entity_type.name, Entity.deleted_at.is_(None))
+        .order_by(Entity.id)
+        .execution_options(yield_per=1000)
+    )
+    count = excel.write_export(entity_type, rows, file)
+    click.echo(f"{tenant.name}:已导出 {count} 条{entity_type.label}到 {file}")
 
 
 @click.group("plugins")

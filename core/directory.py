@@ -67,6 +67,22 @@ def quanhui_nav_items(tenant, user):
 
 
 @hookimpl
+def quanhui_demo_data(session, tenant):
+    """The source's scale: 338 city-level associations, and a directory in every district."""
+    from .demo.associations import city_associations, district_associations
+    from .entities import service_for
+
+    if tenant.is_root:
+        records = city_associations(338)
+    else:
+        records = district_associations(tenant.slug, tenant.code, 40 + int(tenant.code) % 37, name=tenant.name)
+    service = service_for(tenant)
+    association = service.type("association")
+    for record in records:
+        service.create(association, record)
+
+
+@hookimpl
 def quanhui_dashboard_widgets(tenant, user):
     from .db import session
 

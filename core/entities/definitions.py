@@ -71,7 +71,11 @@ class Field:
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["choices"] = list(self.choices)
-        return {key: value for key, value in data.items() if value not in (None, (), [], "", False)}
+        # Drop what is empty or off, but keep a real 0 (a minimum or default of zero).
+        return {
+            key: value for key, value in data.items()
+            if not (value is None or value is False or (not isinstance(value, (int, float)) and value in ((), [], "")))
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Field:

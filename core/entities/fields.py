@@ -19,6 +19,25 @@ from .definitions import EntityType, Field
 REQUIRED = "此项必填"
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 TEXT_LIMITS = {"text": 200, "long_text": 5000}
+#: Numbers must fit the projections' NUMERIC(20, 4) (and SQLite's 64-bit integers) on every database.
+STORABLE = validate.Range(min=-(10**15), max=10**15, error="数值太大,超出了可以保存的范围(绝对值不超过 10 的 15 次方)")
+
+
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+MAX_TAGS = 20
+#: Projections index the first 400 characters of a text (the column's width); search and
+#: sort see those, the record keeps all of it.
+PROJECTED_TEXT = 400
+
+
+class Text(fields.String):
+    """A string without control characters or lone surrogates, which no database stores."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if UNSTORABLE.search(text):
+            raise ValidationError("含有无法保存的控制字符,请删除后重试")
+        return text
 
 
 class Money(fields.Decimal):
@@ -50,11 +69,13 @@ def marshmallow_field(field: Field) -> fields.Field:
     # A required field with a default is filled in when absent, but may not be emptied.
     common: dict[str, Any] = {"required": field.required and field.default is None, "allow_none": not field.required}
     if field.default is not None:
-        common["load_default"] = field.default
+        # A default is stored as JSON; a date default is loaded as the date it names.
+        default = field.default
+        common["load_default"] = dt.date.fromisoformat(default) if field.kind == "date" and isinstance(default, str) else default
     kind = field.kind
     if kind in TEXT_LIMITS:
         limit = field.max_length or TEXT_LIMITS[kind]
-        return fields.String(
+        return Text(
             validate=validate.Length(max=limit, error=f"最多 {limit} 个字"),
             error_messages=_messages(invalid="请输入文字"),
             **common,
@@ -65,6 +86,7 @@ def marshmallow_field(field: Field) -> fields.Field:
             max=field.maximum,
             error=_range_message(field),
         )
+        bounds = [bounds, STORABLE]
         if kind == "integer":
             return fields.Integer(validate=bounds, error_messages=_messages(invalid="请输入整数"), **common)
         if kind == "decimal":
@@ -83,20 +105,23 @@ def marshmallow_field(field: Field) -> fields.Field:
     if kind == "boolean":
         return fields.Boolean(error_messages=_messages(invalid="请选择是或否"), **common)
     if kind == "choice":
-        return fields.String(validate=validate.OneOf(field.choices, error=_choice_message(field)), **common,
+        return Text(validate=validate.OneOf(field.choices, error=_choice_message(field)), **common,
                              error_messages=_messages(invalid="请从列表中选择"))
     if kind == "multi_choice":
-        inner = fields.String(validate=validate.OneOf(field.choices, error=_choice_message(field)))
+        inner = Text(validate=validate.OneOf(field.choices, error=_choice_message(field)))
         return fields.List(inner, error_messages=_messages(invalid="请从列表中选择"), **common)
     if kind == "tags":
-        inner = fields.String(validate=validate.Length(min=1, max=30, error="每个标签 1-30 个字"))
-        return fields.List(inner, error_messages=_messages(invalid="标签格式不对"), **common)
+        inner = Text(validate=validate.Length(min=1, max=30, error="每个标签 1-30 个字"))
+        return fields.List(
+            inner, validate=validate.Length(max=MAX_TAGS, error=f"最多 {MAX_TAGS} 个标签"),
+            error_messages=_messages(invalid="标签格式不对"), **common,
+        )
     if kind == "reference":
-        return fields.Integer(strict=False, error_messages=_messages(invalid="请选择一条关联记录"), **common)
+        return fields.Integer(strict=False, validate=STORABLE, error_messages=_messages(invalid="请选择一条关联记录"), **common)
     if kind == "uscc":
-        return fields.String(validate=_uscc_check, error_messages=_messages(invalid="请输入统一社会信用代码"), **common)
+        return Text(validate=_uscc_check, error_messages=_messages(invalid="请输入统一社会信用代码"), **common)
     if kind == "phone":
-        return fields.String(validate=_phone_check, error_messages=_messages(invalid="请输入电话号码"), **common)
+        return Text(validate=_phone_check, error_messages=_messages(invalid="请输入电话号码"), **common)
     raise ValueError(f"unknown field kind {kind}")
 
 
@@ -141,7 +166,9 @@ def projection_values(field: Field, value: Any) -> list[tuple[str, Any]]:
     column = projection_column(field)
     converted = []
     for item in values:
-        if column == "num_value":
+        if column == "text_value":
+            item = str(item)[:PROJECTED_TEXT]
+        elif column == "num_value":
             item = decimal.Decimal(int(item)) if isinstance(item, bool) else decimal.Decimal(str(item))
         elif column == "date_value" and isinstance(item, str):
             item = dt.date.fromisoformat(item)

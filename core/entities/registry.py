@@ -49,7 +49,14 @@ class EntityRegistry:
         base = self.types.get(name)
         if base is None or base.plugin not in enabled:
             return None
-        return base.with_fields(custom_fields(session, tenant, name))
+        own = {f.name for f in base.fields}
+        added = []
+        for field in custom_fields(session, tenant, name):
+            if field.name in own:  # the plugin declared this name after a tenant added it
+                logger.error("custom field %s.%s is shadowed by the plugin's own field", name, field.name)
+                continue
+            added.append(field)
+        return base.with_fields(tuple(added))
 
 
 def _with_plugin(entity_type: EntityType, plugin: str) -> EntityType:
@@ -79,8 +86,14 @@ def custom_fields(session: Session, tenant: Tenant, type_name: str, *, retired: 
 
 
 def schema_for(entity_type: EntityType) -> Schema:
-    """The cached schema of exactly this definition."""
-    return _cached_schema(_definition_key(entity_type), entity_type)
+    """The cached schema of exactly this definition (equal definitions share one)."""
+    try:
+        return _schemas_by_type[entity_type]
+    except KeyError:
+        schema = _schemas_by_type[entity_type] = _cached_schema(_definition_key(entity_type), entity_type)
+        return schema
+    except TypeError:  # a field default that is a list makes the definition unhashable
+        return _cached_schema(_definition_key(entity_type), entity_type)
 
 
 def _definition_key(entity_type: EntityType) -> str:
@@ -88,6 +101,7 @@ def _definition_key(entity_type: EntityType) -> str:
 
 
 _schemas: dict[str, Schema] = {}
+_schemas_by_type: dict[EntityType, Schema] = {}
 
 
 def _cached_schema(key: str, entity_type: EntityType) -> Schema:

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -152,7 +152,7 @@ class EntityService:
         self.session.add(entity)
         self.session.flush()
         self._record(entity_type, entity, "create", None, data)
-        self._project(entity_type, entity)
+        self._project(entity_type, entity, fresh=True)
         return entity
 
     def update(self, entity_type: EntityType, entity: Entity, raw: dict[str, Any], expected_version: int) -> Entity:
@@ -199,15 +199,29 @@ class EntityService:
         )
         self._changes.append(Change(entity_type, entity.id, action, before, after))
 
-    def _project(self, entity_type: EntityType, entity: Entity) -> None:
-        self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
-        rows = [
-            {"tenant_id": entity.tenant_id, "entity_id": entity.id, "type": entity.type, "field": field.name, column: value}
-            for field in entity_type.indexed_fields
-            for column, value in projection_values(field, entity.data.get(field.name))
-        ]
-        for row in rows:
-            self.session.add(EntityValue(**row))
+    def _project(self, entity_type: EntityType, entity: Entity, *, fresh: bool = False) -> None:
+        if not fresh:
+            self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
+        rows = projection_rows(entity_type, entity.tenant_id, entity.id, entity.data)
+        if rows:
+            self.session.execute(insert(EntityValue), rows)
+
+    def reproject(self, entity_type: EntityType) -> int:
+        """Rebuild the projections of every live ``entity_type`` record of this tenant, after
+        a field's indexed flag changed in the field designer; returns how many records."""
+        self.session.execute(
+            delete(EntityValue).where(EntityValue.tenant_id == self.tenant.id, EntityValue.type == entity_type.name)
+        )
+        live = select(Entity.id, Entity.data).where(
+            Entity.tenant_id == self.tenant.id, Entity.type == entity_type.name, Entity.deleted_at.is_(None)
+        )
+        count, rows = 0, []
+        for entity_id, data in self.session.execute(live):
+            count += 1
+            rows.extend(projection_rows(entity_type, self.tenant.id, entity_id, data or {}))
+        for start in range(0, len(rows), 1000):
+            self.session.execute(insert(EntityValue), rows[start:start + 1000])
+        return count
 
     @property
     def _actor_id(self) -> int | None:
@@ -232,6 +246,16 @@ class EntityService:
     def rollback(self) -> None:
         self.session.rollback()
         self._changes = []
+
+
+def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, data: dict[str, Any]) -> list[dict]:
+    """The entity_values rows of one record: one per value of each indexed field."""
+    return [
+        {"tenant_id": tenant_id, "entity_id": entity_id, "type": entity_type.name, "field": field.name,
+         "text_value": None, "num_value": None, "date_value": None, column: value}
+        for field in entity_type.indexed_fields
+        for column, value in projection_values(field, data.get(field.name))
+    ]
 
 
 def _flatten(messages) -> list[str]:

@@ -121,7 +121,9 @@ def create_user_view(tenant):
             return render_template("admin/users.html", **context), 422
         return invalid_form(render_block("admin/users.html", "user_form", **context), "#user-form")
     session.commit()
-    return _answer("admin/users.html", "users_panel", _users_context(created=form["username"]))
+    if not is_htmx():
+        return redirect_to(url_for("admin.users"))
+    return render_block("admin/users.html", "users_panel", **_users_context(created=form["username"]))
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -137,7 +139,9 @@ def set_user_active(tenant, user_id):
     user.active = request.form.get("on") == "1"
     audit.record(session, "user.activated" if user.active else "user.deactivated", tenant_id=g.tenant.id, target=user.username)
     session.commit()
-    return _answer("admin/users.html", "users_panel", _users_context())
+    if not is_htmx():
+        return redirect_to(url_for("admin.users"))
+    return render_block("admin/users.html", "users_panel", **_users_context())
 
 
 @bp.get("/audit")

@@ -22,12 +22,16 @@ from .. import __version__
 from ..auth import identity, views as auth_views
 from ..auth.permissions import PermissionTable, has_permission
 from ..db import Database, default_sqlite_url
+from ..entities import views as entity_views
+from ..entities import api as entity_api
+from ..entities import designer_views
+from ..entities import excel_views as entity_excel
 from ..entities.registry import EntityRegistry
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
 from .htmx import vary_on_htmx
-from .pagination import page_url
+from .pagination import page_url, url_with
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +100,16 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         admin.bp,
         api.bp,
         health.bp,
+        entity_views.bp,
+        entity_api.bp,
+        designer_views.bp,
+        entity_excel.bp,
     ):
         app.register_blueprint(blueprint)
     _mount_plugin_blueprints(app, registry)
 
     app.context_processor(shell.shell_context)
-    app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, quanhui_version=__version__)
+    app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, url_with=url_with, quanhui_version=__version__)
     app.after_request(vary_on_htmx)
     return app
 

@@ -25,24 +25,31 @@ MESSAGES = {
     404: ("页面不存在", "您要找的页面不存在,或者您没有查看它的权限。"),
     405: ("不支持的操作", "此地址不支持这种请求方式。"),
     409: ("内容已被他人修改", "您编辑期间,别人已经保存了新的内容。请查看最新内容后再保存。"),
+    412: ("内容已被他人修改", "记录已有更新的版本,请按返回的最新内容和 ETag 重新修改。"),
     413: ("文件太大", "上传的内容超过了允许的大小。"),
     422: ("内容有误", "提交的内容没有通过校验,请按提示修改。"),
+    428: ("缺少版本信息", "修改记录需要带上 If-Match 请求头,值为读取记录时得到的 ETag。"),
     429: ("操作太频繁", "尝试次数过多,请稍等一分钟再试。"),
     500: ("系统出错了", "服务器处理请求时出错,已记录下来。请稍后重试。"),
     503: ("服务暂时不可用", "数据库暂时无法访问,请稍后重试。"),
 }
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error",
+    409: "conflict", 412: "precondition_failed", 413: "too_large", 422: "invalid", 428: "precondition_required",
+    429: "too_many_requests", 500: "server_error",
     503: "unavailable",
 }
 
 
-def error_response(status: int, message: str | None = None):
+def error_response(status: int, message: str | None = None, fields: dict[str, list[str]] | None = None):
+    """``fields`` (API only) maps each refused field to its messages: ``error.fields``."""
     title, default_message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     message = message or default_message
     if request.path.startswith("/api/"):
-        response = jsonify(error={"status": status, "code": CODES.get(status, "error"), "message": message})
+        body = {"status": status, "code": CODES.get(status, "error"), "message": message}
+        if fields:
+            body["fields"] = fields
+        response = jsonify(error=body)
         response.status_code = status
         return response
     if is_htmx():

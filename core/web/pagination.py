@@ -47,8 +47,22 @@ class Page:
         return cls.of(query, number, per_page)
 
 
-def page_url(number: int) -> str:
-    """The current URL with its query string kept and ``page`` set (a template global)."""
+def url_with(**changes) -> str:
+    """The current URL with its query string kept (repeated keys too) and ``changes`` applied;
+    a change to ``None`` removes the key (a template global)."""
+    from urllib.parse import urlencode
+
     from flask import url_for
 
-    return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "page": number})
+    args = request.args.copy()
+    for key, value in changes.items():
+        if value is None:
+            args.poplist(key)
+        else:
+            args.setlist(key, [value])
+    base = url_for(request.endpoint, **(request.view_args or {}))
+    return f"{base}?{urlencode(list(args.items(multi=True)))}" if args else base
+
+
+def page_url(number: int) -> str:
+    return url_with(page=number)

@@ -63,7 +63,17 @@ EDITOR_POST = statuses(302, 403, 200, 200, 404, 200)
 FOREIGN_PAGE = statuses(302, 404, 404, 404, 404, 404)
 FOREIGN_API = statuses(401, 404, 404, 404, 404, 404)
 FOREIGN_ADMIN_POST = statuses(302, 403, 403, 404, 404, 404)
+#: Entity pages: editors change records; a change answers 303 to the record or the list.
+EDITOR_PAGE = statuses(302, 403, 200, 200, 404, 200)
+EDITOR_CHANGE = statuses(302, 403, 303, 303, 404, 303)
+FOREIGN_EDITOR = statuses(302, 403, 404, 404, 404, 404)
+#: Admin changes by plain form post answer 303 back to the page.
+ADMIN_CHANGE = statuses(302, 403, 403, 303, 404, 303)
 LIXIA = {"tenant": "lixia"}
+ASSOCIATIONS = {"tenant": "lixia", "type_name": "association"}
+ASSOCIATION = {**ASSOCIATIONS, "entity_id": Ref("association")}
+DESIGNED_FIELD = {**ASSOCIATIONS, "name": "sweep_note"}
+RECORD = {"name": "历下区软件行业协会", "uscc": "51420000MJH200395N", "category": "行业协会", "status": "正常"}
 
 ROUTES: dict[tuple[str, str], Route] = {
     # Public routes.
@@ -77,21 +87,69 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("admin.audit_log", "GET"): Route(LIXIA, ADMIN_PAGE),
     ("admin.toggle_plugin", "POST"): Route(
         {"tenant": "lixia", "name": "noticeboard", "switch": "enabled"},
-        ADMIN_PAGE,
+        ADMIN_CHANGE,
         data={"on": "1"},  # already on: succeeds without switching the plugin off mid-sweep
         csrf_data={"on": ""},  # would switch noticeboard off in lixia
     ),
     ("admin.create_user_view", "POST"): Route(
         LIXIA,
-        ADMIN_PAGE,
+        ADMIN_CHANGE,
         data={"username": "lixia-new", "display_name": "新同事", "role": "viewer", "password": NEW_PASSWORD},
     ),
     ("admin.set_user_active", "POST"): Route(
         {"tenant": "lixia", "user_id": Ref("user")},
-        ADMIN_PAGE,
+        ADMIN_CHANGE,
         data={"on": "1"},
         csrf_data={"on": ""},  # would deactivate the user
         foreign=FOREIGN_ADMIN_POST,
+    ),
+    # The generic entity pages, on the core's association type.
+    ("entities.index", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
+    ("entities.new", "GET"): Route(ASSOCIATIONS, EDITOR_PAGE),
+    ("entities.create", "POST"): Route(ASSOCIATIONS, EDITOR_CHANGE, data=RECORD),
+    ("entities.check_field", "POST"): Route({**ASSOCIATIONS, "field_name": "uscc"}, MEMBER_PAGE, data=RECORD),
+    ("entities.detail", "GET"): Route(ASSOCIATION, MEMBER_PAGE, foreign=FOREIGN_PAGE),
+    ("entities.revision", "GET"): Route({**ASSOCIATION, "version": 1}, MEMBER_PAGE, foreign=FOREIGN_PAGE),
+    ("entities.edit", "GET"): Route(ASSOCIATION, EDITOR_PAGE, foreign=FOREIGN_EDITOR),
+    ("entities.update", "POST"): Route(
+        ASSOCIATION, EDITOR_CHANGE, data={**RECORD, "version": "1"},
+        csrf_data={**RECORD, "name": "被篡改的名称", "version": "1"}, foreign=FOREIGN_EDITOR,
+    ),
+    ("entities.recycle", "GET"): Route(ASSOCIATIONS, EDITOR_PAGE),
+    ("entities.restore", "POST"): Route(
+        {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, EDITOR_CHANGE, foreign=FOREIGN_EDITOR
+    ),
+    # Excel: template, export, import (an upload without a file is refused), progress.
+    ("entity_excel.page", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
+    ("entity_excel.template", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
+    ("entity_excel.export", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
+    ("entity_excel.import_", "POST"): Route(ASSOCIATIONS, statuses(302, 403, 422, 422, 404, 422), data={"mode": "all"}),
+    ("entity_excel.progress", "GET"): Route({**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, EDITOR_PAGE),
+    ("entity_excel.errors", "GET"): Route(
+        {**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, statuses(302, 403, 404, 404, 404, 404)
+    ),
+    # The field designer.
+    ("field_designer.index", "GET"): Route(LIXIA, ADMIN_PAGE),
+    ("field_designer.type_fields", "GET"): Route(ASSOCIATIONS, ADMIN_PAGE),
+    ("field_designer.new_form", "GET"): Route(ASSOCIATIONS, ADMIN_PAGE),
+    ("field_designer.add_field", "POST"): Route(
+        ASSOCIATIONS, ADMIN_CHANGE, data={"name": "sweep_note", "label": "巡检备注", "kind": "text"}
+    ),
+    ("field_designer.edit_field", "GET"): Route(DESIGNED_FIELD, ADMIN_PAGE),
+    ("field_designer.change_field", "POST"): Route(
+        DESIGNED_FIELD, ADMIN_CHANGE, data={"label": "巡检备注", "required": "1"}, csrf_data={"label": "被篡改的名称"}
+    ),
+    ("field_designer.move_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE, data={"direction": "up"}),
+    ("field_designer.retire_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE),
+    ("field_designer.restore_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE),
+    # The records API (JSON bodies: the sweep's form bodies are refused as 400 before any write).
+    ("entity_api.openapi_document", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200)),
+    ("entity_api.tenant_openapi_document", "GET"): Route(LIXIA, MEMBER_API),
+    ("entity_api.list_entities", "GET"): Route(ASSOCIATIONS, MEMBER_API),
+    ("entity_api.get_entity", "GET"): Route(ASSOCIATION, MEMBER_API, foreign=FOREIGN_API),
+    ("entity_api.create_entity", "POST"): Route(ASSOCIATIONS, statuses(401, 403, 400, 400, 404, 400), data=RECORD),
+    ("entity_api.update_entity", "PATCH"): Route(
+        ASSOCIATION, statuses(401, 403, 428, 428, 404, 428), foreign=statuses(401, 403, 404, 404, 404, 404)
     ),
     # The core API.
     ("api.tenant_info", "GET"): Route(LIXIA, MEMBER_API),
@@ -105,6 +163,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("noticeboard_api.api_notices", "GET"): Route(LIXIA, MEMBER_API),
     ("noticeboard_api.api_notice", "GET"): Route(
         {"tenant": "lixia", "notice_id": Ref("notice")}, MEMBER_API, foreign=FOREIGN_API
+    ),
+    # Deletes lixia's association: after every route that reads it.
+    ("entities.delete", "POST"): Route(ASSOCIATION, EDITOR_CHANGE, foreign=FOREIGN_EDITOR),
+    # Deletes an association of its own, after every route that reads the shared one.
+    ("entity_api.delete_entity", "DELETE"): Route(
+        {**ASSOCIATIONS, "entity_id": Ref("api_association")}, statuses(401, 403, 204, 204, 404, 204), foreign=statuses(401, 403, 404, 404, 404, 404)
     ),
     # Last, because they change who the client is: signing out, then in again as oneself
     # (anonymous signs in as lixia's target user).
@@ -174,9 +238,26 @@ def world(app, db_session, make_user):
         )
     assert set(notices) == {"lixia", "shizhong"}, notices
     return {
-        "lixia": {"notice": notices["lixia"], "user": lixia_target.id},
-        "shizhong": {"notice": notices["shizhong"], "user": shizhong_target.id},
+        "lixia": {"notice": notices["lixia"], "user": lixia_target.id, **associations(db_session, "lixia")},
+        "shizhong": {"notice": notices["shizhong"], "user": shizhong_target.id, **associations(db_session, "shizhong")},
     }
+
+
+def associations(db_session, slug: str) -> dict[str, int]:
+    """A live and a deleted association of the tenant, made through the entity service."""
+    from core.entities import service_for
+    from core.tenancy import TenantScope, tenant_by_slug, use_scope
+
+    tenant = tenant_by_slug(db_session, slug)
+    with use_scope(db_session, TenantScope.of(tenant)):
+        service = service_for(tenant)
+        association = service.type("association")
+        live = service.create(association, RECORD)
+        for_the_api = service.create(association, RECORD)
+        deleted = service.create(association, RECORD)
+        service.delete(association, deleted)
+        service.commit()
+    return {"association": live.id, "api_association": for_the_api.id, "deleted_association": deleted.id}
 
 
 def actor_client(app, make_user, actor: str):

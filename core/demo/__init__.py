@@ -1,0 +1,1 @@
+"""Deterministic demo data: plain Python values, no database code."""

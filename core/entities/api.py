@@ -1,0 +1,270 @@
+"""The JSON API of records, for every entity type, and its OpenAPI documents.
+
+::
+
+    GET    /api/v1/<tenant>/entities/<type>          list: page, per_page, q, sort, filters
+    POST   /api/v1/<tenant>/entities/<type>          create (201, Location, ETag)
+    GET    /api/v1/<tenant>/entities/<type>/<id>     one record (ETag)
+    PATCH  /api/v1/<tenant>/entities/<type>/<id>     change some fields (If-Match required)
+    DELETE /api/v1/<tenant>/entities/<type>/<id>     soft delete (If-Match optional)
+    GET    /api/openapi.json                         OpenAPI 3: every installed type
+    GET    /api/v1/<tenant>/openapi.json             OpenAPI 3: this tenant's types, custom fields included
+
+Every route but the global document names ``<tenant>``, so the core resolves the
+tenant, checks the caller's grant (bearer token or session cookie) and scopes the
+session before the view runs (:mod:`core.web.scope`). Cookie-authenticated changes
+carry the CSRF token; token-authenticated ones need none. Errors use the one body
+format of :func:`core.web.errors.error_response`; a refused record adds
+``error.fields``, a version mismatch adds ``current`` (the record as it is now).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from sqlalchemy.exc import DataError
+
+from ..auth.permissions import require_permission
+from ..db import session
+from ..web.errors import error_response
+from ..web.pagination import PER_PAGE
+from . import current_service, openapi
+from .definitions import EntityType
+from .models import Entity
+from .query import QueryError, search
+from .service import Conflict, Invalid, NotFound
+
+logger = logging.getLogger(__name__)
+
+#: Every route names <tenant> except the global OpenAPI document, hence the short prefix.
+bp = Blueprint("entity_api", __name__, url_prefix="/api")
+
+#: Query-string keys of the list that are not filters.
+LIST_PARAMETERS = frozenset({"page", "per_page", "q", "sort"})
+MAX_ID = 2**63 - 1
+
+
+# documents --------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """OpenAPI 3 for every installed type, as its plugin declares it (public, cached per app)."""
+    return jsonify(openapi.global_document(current_app))
+
+
+@bp.get("/v1/<tenant>/openapi.json")
+@require_permission("entities.view")
+def tenant_openapi_document(tenant):
+    """This tenant's variant: only its enabled types, with its own and inherited custom fields."""
+    return jsonify(openapi.tenant_document(current_app, g.tenant, current_service().types()))
+
+
+# records ----------------------------------------------------------------
+
+
+@bp.get("/v1/<tenant>/entities/<type_name>")
+@require_permission("entities.view")
+def list_entities(tenant, type_name):
+    entity_type = _type_or_404(type_name)
+    args = request.args
+    try:
+        page = _int_argument("page", 1)
+        per_page = _int_argument("per_page", PER_PAGE)
+        filters = {key: args.getlist(key) for key in args if key not in LIST_PARAMETERS}
+        result = search(
+            session, entity_type, tenant=g.tenant, q=args.get("q"), filters=filters,
+            sort=args.get("sort"), page=page, per_page=per_page,
+        )
+    except QueryError as refusal:
+        return error_response(422, f"参数 {refusal.field} 不可用:{refusal.message}", {refusal.field: [refusal.message]})
+    return {
+        "items": [item_json(entity_type, entity) for entity in result.items],
+        "page": result.number,
+        "per_page": result.per_page,
+        "total": result.total,
+    }
+
+
+@bp.post("/v1/<tenant>/entities/<type_name>")
+@require_permission("entities.edit")
+def create_entity(tenant, type_name):
+    entity_type = _type_or_404(type_name)
+    body = _json_object()
+    service = current_service()
+    try:
+        entity = service.create(entity_type, body)
+        service.commit()
+    except Invalid as refusal:
+        service.rollback()
+        return _invalid(refusal.errors)
+    except DataError:
+        service.rollback()
+        logger.warning("record of %s refused by the database", type_name, exc_info=True)
+        return error_response(422, "提交的值超出了可以保存的范围,请检查后重试。")
+    response = _item_response(entity_type, entity, 201)
+    response.headers["Location"] = url_for(".get_entity", tenant=g.tenant.slug, type_name=type_name, entity_id=entity.id)
+    return response
+
+
+@bp.get("/v1/<tenant>/entities/<type_name>/<int:entity_id>")
+@require_permission("entities.view")
+def get_entity(tenant, type_name, entity_id):
+    entity_type, entity = _entity_or_404(type_name, entity_id)
+    return _item_response(entity_type, entity)
+
+
+@bp.patch("/v1/<tenant>/entities/<type_name>/<int:entity_id>")
+@require_permission("entities.edit")
+def update_entity(tenant, type_name, entity_id):
+    entity_type, entity = _entity_or_404(type_name, entity_id)
+    if not request.if_match:
+        return error_response(428, "修改记录需要带上 If-Match 请求头,值为读取记录时得到的 ETag,例如 If-Match: \"3\"。")
+    if not _matches(entity):
+        return _precondition_failed(entity_type, entity)
+    body = _json_object()
+    service = current_service()
+    try:
+        entity = service.update(entity_type, entity, body, entity.version)
+        service.commit()
+    except Invalid as refusal:
+        service.rollback()
+        return _invalid(refusal.errors)
+    except Conflict as conflict:
+        return _precondition_failed(entity_type, conflict.current)
+    except DataError:
+        service.rollback()
+        logger.warning("change of %s %s refused by the database", type_name, entity_id, exc_info=True)
+        return error_response(422, "提交的值超出了可以保存的范围,请检查后重试。")
+    return _item_response(entity_type, entity)
+
+
+@bp.delete("/v1/<tenant>/entities/<type_name>/<int:entity_id>")
+@require_permission("entities.delete")
+def delete_entity(tenant, type_name, entity_id):
+    entity_type, entity = _entity_or_404(type_name, entity_id)
+    if request.if_match and not _matches(entity):
+        return _precondition_failed(entity_type, entity)
+    service = current_service()
+    try:
+        service.delete(entity_type, entity, entity.version)
+        service.commit()
+    except Conflict as conflict:
+        return _precondition_failed(entity_type, conflict.current)
+    return "", 204
+
+
+# shapes -----------------------------------------------------------------
+
+
+def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
+    """One record as the API shows it: every current field of the type (absent ones as
+    null); values of retired fields stay stored but are not shown."""
+    data = entity.data or {}
+    return {
+        "id": entity.id,
+        "version": entity.version,
+        "data": {field.name: data.get(field.name) for field in entity_type.fields},
+        "created_at": entity.created_at.isoformat(),
+        "updated_at": entity.updated_at.isoformat(),
+    }
+
+
+def etag(entity: Entity) -> str:
+    return f'"{entity.version}"'
+
+
+def _item_response(entity_type: EntityType, entity: Entity, status: int = 200):
+    response = jsonify(item_json(entity_type, entity))
+    response.status_code = status
+    response.headers["ETag"] = etag(entity)
+    return response
+
+
+def _invalid(errors: dict[str, list[str]]):
+    names = "、".join(errors)
+    return error_response(422, f"提交的内容没有通过校验,请修改这些字段:{names}", errors)
+
+
+def _precondition_failed(entity_type: EntityType, current: Entity):
+    response = error_response(
+        412, f"记录已被他人修改,当前版本为 {current.version}。请按返回的最新内容(current)重新修改,并带上新的 ETag。"
+    )
+    body = response.get_json()
+    body["current"] = item_json(entity_type, current)
+    response.set_data(json.dumps(body, ensure_ascii=False))
+    response.headers["ETag"] = etag(current)
+    return response
+
+
+# reading the request ----------------------------------------------------
+
+
+def _type_or_404(type_name: str) -> EntityType:
+    entity_type = current_service().type(type_name)
+    if entity_type is None:
+        abort(404, description=f"没有记录类型 {type_name},或它所属的插件在本单位未启用。")
+    return entity_type
+
+
+def _entity_or_404(type_name: str, entity_id: int) -> tuple[EntityType, Entity]:
+    entity_type = _type_or_404(type_name)
+    try:
+        if entity_id > MAX_ID:
+            raise NotFound(entity_id)
+        return entity_type, current_service().get(entity_type, entity_id)
+    except NotFound:
+        abort(404, description=f"没有编号为 {entity_id} 的{entity_type.label}记录,或它已被删除。")
+
+
+def _matches(entity: Entity) -> bool:
+    """Whether If-Match names the record's current version (``*`` names any)."""
+    return request.if_match.star_tag or request.if_match.contains(str(entity.version))
+
+
+def _int_argument(name: str, default: int) -> int:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise QueryError(name, f"“{value[:20]}”不是正整数")
+    return int(value)
+
+
+def _json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or a 400/422 answer naming what is wrong."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        abort(400, description="请求体不是有效的 JSON(需为 UTF-8 编码的 JSON 对象)。")
+    if not isinstance(body, dict):
+        abort(error_response(422, "请求体应为 JSON 对象,键为字段名,例如 {\"name\": \"济南市软件行业协会\"}。"))
+    unusable = sorted(key for key, value in body.items() if not _storable(key) or not _storable(value))
+    if unusable:
+        message = "含有无法保存的字符(如空字符或不成对的代理字符)"
+        abort(error_response(422, f"{'、'.join(unusable)} {message}", {key: [message] for key in unusable}))
+    return body
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _storable(value: Any) -> bool:
+    """Whether every string in ``value`` can be stored: no NUL, no lone surrogate."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    return True

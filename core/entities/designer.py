@@ -1,0 +1,562 @@
+"""The field designer: tenant admins add, edit, reorder, retire and restore custom fields.
+
+A custom field is a :class:`~core.entities.models.CustomField` row holding a
+:class:`~core.entities.definitions.Field` as JSON. The registry lays the city's and
+every ancestor's fields before the tenant's own, so a field the city adds applies in
+every district, and a district's own field stays in that district.
+
+Every refusal is a :class:`DesignError` whose ``errors`` map each form input to a Chinese
+message, raised before anything is written. Every change is audited.
+"""
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..db import utcnow
+from ..tenancy import Tenant, TenantScope, system_scope, use_scope
+from .definitions import FIELD_KINDS, NAME, RESERVED_NAMES, DefinitionError, EntityType, Field
+from .fields import TEXT_LIMITS, marshmallow_field
+from .models import CustomField, Entity, EntityValue
+
+CHOICE_KINDS = ("choice", "multi_choice")
+NUMBER_KINDS = ("integer", "decimal", "money")
+LIST_KINDS = ("multi_choice", "tags")
+#: Kinds whose values are too long for a typed projection.
+UNINDEXABLE_KINDS = ("long_text",)
+LABEL_LIMIT = 40
+HELP_LIMIT = 200
+CHOICE_LIMIT = 50
+MAX_CHOICES = 200
+TRUE_VALUES = ("1", "on", "true", "yes", "y")
+#: The inputs an edit may change; name, kind and (for references) target are fixed.
+EDITABLE = ("label", "help", "required", "default", "choices", "indexed", "listed", "max_length", "minimum", "maximum")
+
+
+class DesignError(Exception):
+    """A refused change; ``errors`` maps form inputs to Chinese messages (``""`` is the form)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class UnknownType(LookupError):
+    pass
+
+
+class UnknownField(LookupError):
+    pass
+
+
+@dataclasses.dataclass
+class FieldRow:
+    """One field as the designer page lists it."""
+
+    field: Field
+    #: "system" (the plugin's), "inherited" (an ancestor's) or "own".
+    source: str
+    tenant_name: str = ""
+    row: CustomField | None = None
+
+
+@dataclasses.dataclass
+class Layout:
+    """A type's fields as one tenant sees them, grouped by where they come from."""
+
+    entity_type: EntityType
+    system: list[FieldRow]
+    inherited: list[FieldRow]
+    own: list[FieldRow]
+    retired: list[FieldRow]
+
+    @property
+    def custom_count(self) -> int:
+        return len(self.inherited) + len(self.own)
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What a change did, for the page to say."""
+
+    field: Field
+    action: str
+    #: Set when a field became required: how many live records have no value for it.
+    missing: int | None = None
+    #: How many records had their projections rebuilt (indexed switched on or off).
+    reprojected: int | None = None
+
+
+class FieldDesigner:
+    """Custom-field changes for the tenant of ``service`` (an EntityService), by its actor."""
+
+    def __init__(self, service):
+        self.service = service
+        self.session: Session = service.session
+        self.tenant: Tenant = service.tenant
+
+    # reading ----------------------------------------------------------
+
+    def base_type(self, type_name: str) -> EntityType:
+        """The type as its plugin declares it; :class:`UnknownType` where it is not available."""
+        base = self.service.registry.types.get(type_name)
+        if base is None or base.plugin not in self.service.relay.enabled:
+            raise UnknownType(type_name)
+        return base
+
+    def types(self) -> list[tuple[EntityType, int, int]]:
+        """Each available type with how many fields it has from ancestors and of its own."""
+        bases = self.service.registry.available(self.service.relay.enabled)
+        chain = (*self.tenant.ancestor_ids, self.tenant.id)
+        with system_scope(self.session):
+            counts = self.session.execute(
+                select(CustomField.type, CustomField.tenant_id, func.count())
+                .where(CustomField.tenant_id.in_(chain), CustomField.retired_at.is_(None))
+                .group_by(CustomField.type, CustomField.tenant_id)
+            ).all()
+        inherited: dict[str, int] = {}
+        own: dict[str, int] = {}
+        for type_name, tenant_id, count in counts:
+            target = own if tenant_id == self.tenant.id else inherited
+            target[type_name] = target.get(type_name, 0) + count
+        return [(base, inherited.get(base.name, 0), own.get(base.name, 0)) for base in bases]
+
+    def layout(self, type_name: str) -> Layout:
+        base = self.base_type(type_name)
+        system = [FieldRow(f, "system") for f in base.fields]
+        chain = (*self.tenant.ancestor_ids, self.tenant.id)
+        with system_scope(self.session):
+            rows = self.session.execute(
+                select(CustomField, Tenant.name)
+                .join(Tenant, Tenant.id == CustomField.tenant_id)
+                .where(CustomField.tenant_id.in_(chain), CustomField.type == type_name)
+                .order_by(Tenant.path, CustomField.position, CustomField.id)
+            ).all()
+        inherited, own, retired = [], [], []
+        for row, tenant_name in rows:
+            try:
+                field = Field.from_json(row.definition)
+            except DefinitionError:
+                continue
+            if row.tenant_id != self.tenant.id:
+                if row.retired_at is None:
+                    inherited.append(FieldRow(field, "inherited", tenant_name, row))
+            elif row.retired_at is None:
+                own.append(FieldRow(field, "own", tenant_name, row))
+            else:
+                retired.append(FieldRow(field, "own", tenant_name, row))
+        return Layout(base, system, inherited, own, retired)
+
+    def own_field(self, type_name: str, name: str) -> tuple[CustomField, Field]:
+        self.base_type(type_name)
+        row = self.session.scalar(
+            select(CustomField).where(
+                CustomField.tenant_id == self.tenant.id, CustomField.type == type_name, CustomField.name == name
+            )
+        )
+        if row is None:
+            raise UnknownField(name)
+        return row, Field.from_json(row.definition)
+
+    # changes ----------------------------------------------------------
+
+    def add(self, type_name: str, form: Mapping[str, Any]) -> Outcome:
+        base = self.base_type(type_name)
+        layout = self.layout(type_name)
+        field = self._build(form, layout, existing=None)
+        position = self.session.scalar(
+            select(func.coalesce(func.max(CustomField.position), -1)).where(
+                CustomField.tenant_id == self.tenant.id, CustomField.type == type_name
+            )
+        )
+        self.session.add(
+            CustomField(
+                tenant_id=self.tenant.id, type=type_name, name=field.name, definition=field.to_json(),
+                position=position + 1, updated_by=self._actor_id,
+            )
+        )
+        try:
+            self.session.flush()
+        except IntegrityError:  # the same name added at the same moment by another admin
+            self.session.rollback()
+            raise DesignError({"name": f"本单位已有字段名为 {field.name} 的字段"}) from None
+        audit.record(self.session, "field.added", tenant_id=self.tenant.id, target=f"{base.name}.{field.name}",
+                     definition=field.to_json())
+        outcome = Outcome(field, "added")
+        if field.indexed:
+            outcome.reprojected = self._reproject(type_name)
+        if field.required:
+            outcome.missing = self.missing_count(type_name, field)
+        return outcome
+
+    def change(self, type_name: str, name: str, form: Mapping[str, Any]) -> Outcome:
+        row, before = self.own_field(type_name, name)
+        if row.retired_at is not None:
+            raise DesignError({"": "该字段已停用,请先恢复再修改"})
+        layout = self.layout(type_name)
+        field = self._build(form, layout, existing=before)
+        if field == before:
+            return Outcome(field, "unchanged")
+        row.definition = field.to_json()
+        row.updated_by = self._actor_id
+        row.updated_at = utcnow()
+        self.session.flush()
+        changes = {
+            key: {"before": _jsonable(getattr(before, key)), "after": _jsonable(getattr(field, key))}
+            for key in EDITABLE if getattr(before, key) != getattr(field, key)
+        }
+        audit.record(self.session, "field.changed", tenant_id=self.tenant.id, target=f"{type_name}.{name}",
+                     changes=changes)
+        outcome = Outcome(field, "changed")
+        if field.indexed != before.indexed:
+            outcome.reprojected = self._reproject(type_name)
+        if field.required and not before.required:
+            outcome.missing = self.missing_count(type_name, field)
+        return outcome
+
+    def retire(self, type_name: str, name: str) -> Outcome:
+        row, field = self.own_field(type_name, name)
+        if row.retired_at is None:
+            row.retired_at = utcnow()
+            row.updated_by = self._actor_id
+            self.session.flush()
+            audit.record(self.session, "field.retired", tenant_id=self.tenant.id, target=f"{type_name}.{name}")
+            if field.indexed:
+                self._reproject(type_name)
+        return Outcome(field, "retired")
+
+    def restore(self, type_name: str, name: str) -> Outcome:
+        row, field = self.own_field(type_name, name)
+        if row.retired_at is not None:
+            clash = self._clash(field, self.layout(type_name), own_name=name)
+            if clash:
+                raise DesignError({"": clash})
+            row.retired_at = None
+            row.updated_by = self._actor_id
+            live = self._positions(type_name)
+            row.position = max((each.position for each in live if each is not row), default=-1) + 1
+            self.session.flush()
+            audit.record(self.session, "field.restored", tenant_id=self.tenant.id, target=f"{type_name}.{name}")
+            if field.indexed:
+                self._reproject(type_name)
+        return Outcome(field, "restored")
+
+    def move(self, type_name: str, name: str, direction: str) -> Outcome:
+        """Move one of the tenant's own fields one place ``up`` or ``down`` among its own."""
+        row, field = self.own_field(type_name, name)
+        if direction not in ("up", "down") or row.retired_at is not None:
+            raise DesignError({"": "无法移动该字段"})
+        rows = self._positions(type_name)
+        index = rows.index(row)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(rows):
+            rows[index], rows[other] = rows[other], rows[index]
+            for position, each in enumerate(rows):
+                each.position = position
+            self.session.flush()
+            audit.record(self.session, "field.changed", tenant_id=self.tenant.id, target=f"{type_name}.{name}",
+                         moved=direction, order=[each.name for each in rows])
+        return Outcome(field, "moved")
+
+    def _positions(self, type_name: str) -> list[CustomField]:
+        return list(
+            self.session.scalars(
+                select(CustomField)
+                .where(CustomField.tenant_id == self.tenant.id, CustomField.type == type_name,
+                       CustomField.retired_at.is_(None))
+                .order_by(CustomField.position, CustomField.id)
+            )
+        )
+
+    # counting and projections -----------------------------------------
+
+    def _subtree_ids(self) -> list[int]:
+        return list(self.session.scalars(select(Tenant.id).where(Tenant.path.startswith(self.tenant.path))))
+
+    def missing_count(self, type_name: str, field: Field) -> int:
+        """Live records of this tenant and those below it (where the field applies) without a value."""
+        ids = self._subtree_ids()
+        live = (Entity.type == type_name, Entity.tenant_id.in_(ids), Entity.deleted_at.is_(None))
+        with use_scope(self.session, TenantScope.of(self.tenant).widened_to(ids)):
+            if field.indexed:
+                has_value = exists().where(
+                    EntityValue.entity_id == Entity.id, EntityValue.type == type_name, EntityValue.field == field.name
+                )
+                return self.session.scalar(select(func.count(Entity.id)).where(*live, ~has_value))
+            # Not projected: a scan of the JSON, limited to these tenants and this type.
+            query = select(Entity.data).where(*live).execution_options(yield_per=500)
+            return sum(1 for data in self.session.scalars(query) if _empty((data or {}).get(field.name)))
+
+    def _reproject(self, type_name: str) -> int:
+        """Rebuild the projections of the type in every tenant of the subtree that has records of it."""
+        from .service import EntityService
+
+        ids = self._subtree_ids()
+        with use_scope(self.session, TenantScope.of(self.tenant).widened_to(ids)):
+            having = set(self.session.scalars(
+                select(Entity.tenant_id).where(Entity.type == type_name, Entity.tenant_id.in_(ids)).distinct()
+            ))
+        if not having:
+            return 0
+        registry = self.service.registry
+        plugin = registry.types[type_name].plugin
+        total = 0
+        for tenant in self.session.scalars(select(Tenant).where(Tenant.id.in_(having)).order_by(Tenant.path)):
+            if tenant.id == self.tenant.id:
+                total += self.service.reproject(self.service.type(type_name) or self._resolve(tenant, type_name, plugin))
+                continue
+            with use_scope(self.session, TenantScope.of(tenant)):
+                service = EntityService(self.session, tenant, self.service.relay, registry, self.service.actor)
+                total += service.reproject(self._resolve(tenant, type_name, plugin))
+        return total
+
+    def _resolve(self, tenant: Tenant, type_name: str, plugin: str) -> EntityType:
+        return self.service.registry.resolve(self.session, tenant, type_name, frozenset({plugin}))
+
+    # validation -------------------------------------------------------
+
+    def _build(self, form: Mapping[str, Any], layout: Layout, existing: Field | None) -> Field:
+        """The field the form describes, or :class:`DesignError` with a message per input."""
+        errors: dict[str, str] = {}
+        if existing is None:
+            name = _text(form, "name")
+            kind = _text(form, "kind") or "text"
+            target = _text(form, "target") or None
+        else:
+            name, kind, target = existing.name, existing.kind, existing.target
+        values: dict[str, Any] = {"name": name, "kind": kind}
+
+        if existing is None:
+            if not name:
+                errors["name"] = "请填写字段名(英文标识)"
+            elif not NAME.match(name):
+                errors["name"] = "字段名需以小写英文字母开头,只含小写字母、数字和下划线,最长 40 个字符"
+            elif name in RESERVED_NAMES:
+                errors["name"] = f"{name} 是系统保留的名称,请换一个"
+            else:
+                clash = self._clash_by_name(name, layout)
+                if clash:
+                    errors["name"] = clash
+            if kind not in FIELD_KINDS:
+                errors["kind"] = "请选择字段类型"
+
+        label = _text(form, "label")
+        if not label:
+            errors["label"] = "请填写中文名称"
+        elif len(label) > LABEL_LIMIT:
+            errors["label"] = f"中文名称最多 {LABEL_LIMIT} 个字"
+        else:
+            same = next(
+                (row for row in (*layout.system, *layout.inherited, *layout.own)
+                 if row.field.label == label and row.field.name != name),
+                None,
+            )
+            if same is not None:
+                errors["label"] = f"中文名称与已有字段「{same.field.label}」({same.field.name})相同,请换一个"
+        values["label"] = label
+
+        help_text = _text(form, "help")
+        if len(help_text) > HELP_LIMIT:
+            errors["help"] = f"说明最多 {HELP_LIMIT} 个字"
+        values["help"] = help_text
+        values["required"] = _flag(form, "required")
+        values["listed"] = _flag(form, "listed")
+        values["indexed"] = _flag(form, "indexed")
+        if values["indexed"] and kind in UNINDEXABLE_KINDS:
+            errors["indexed"] = "多行文本内容较长,不能用于筛选和排序"
+
+        if kind in CHOICE_KINDS:
+            choices = [line.strip() for line in re.split(r"[\r\n]+", str(form.get("choices") or "")) if line.strip()]
+            if not choices:
+                errors["choices"] = "单选和多选字段至少需要一个选项,每行一个"
+            elif len(choices) > MAX_CHOICES:
+                errors["choices"] = f"选项最多 {MAX_CHOICES} 个"
+            elif any(len(choice) > CHOICE_LIMIT for choice in choices):
+                errors["choices"] = f"每个选项最多 {CHOICE_LIMIT} 个字"
+            else:
+                repeated = sorted({c for c in choices if choices.count(c) > 1})
+                if repeated:
+                    errors["choices"] = f"选项重复:{'、'.join(repeated)}"
+            values["choices"] = tuple(choices)
+
+        if kind == "reference":
+            if existing is None:
+                available = {t.name for t in self.service.registry.available(self.service.relay.enabled)}
+                if not target:
+                    errors["target"] = "关联记录需要选择关联的类型"
+                elif target not in available:
+                    errors["target"] = "关联的类型不存在或在本单位未启用"
+            values["target"] = target
+
+        if kind in TEXT_LIMITS:
+            limit = TEXT_LIMITS[kind]
+            raw = _text(form, "max_length")
+            if raw:
+                if not raw.isdigit() or not 1 <= int(raw) <= limit:
+                    errors["max_length"] = f"最多字数需为 1 到 {limit} 之间的整数"
+                else:
+                    values["max_length"] = int(raw)
+
+        if kind in NUMBER_KINDS:
+            for key, title in (("minimum", "最小值"), ("maximum", "最大值")):
+                raw = _text(form, key)
+                if not raw:
+                    continue
+                number = _number(raw)
+                if number is None:
+                    errors[key] = f"{title}需为数字"
+                elif kind == "integer" and not isinstance(number, int):
+                    errors[key] = f"整数字段的{title}需为整数"
+                elif kind == "money" and key == "minimum" and number < 0:
+                    errors[key] = "金额的最小值不能小于 0"
+                else:
+                    values[key] = number
+            if "minimum" in values and "maximum" in values and values["minimum"] > values["maximum"]:
+                errors["maximum"] = "最大值不能小于最小值"
+
+        if errors:
+            raise DesignError(errors)
+        try:
+            field = Field(**values)
+        except DefinitionError as refusal:
+            raise DesignError({"": str(refusal)}) from None
+
+        raw_default = form.get("default")
+        if isinstance(raw_default, str):
+            raw_default = raw_default.strip()
+        if raw_default not in (None, "", []):
+            try:
+                default = _load_default(field, raw_default)
+            except ValidationError as refusal:
+                raise DesignError({"default": f"默认值不合适:{_first_message(refusal.messages)}"}) from None
+            field = dataclasses.replace(field, default=default)
+        return field
+
+    def _clash_by_name(self, name: str, layout: Layout) -> str:
+        """Why ``name`` cannot be added here, or ''."""
+        system = layout.entity_type.field(name)
+        if system is not None:
+            return f"字段名 {name} 已被系统字段「{system.label}」使用"
+        for row in layout.inherited:
+            if row.field.name == name:
+                return f"字段名 {name} 已被上级单位({row.tenant_name})添加的字段「{row.field.label}」使用"
+        for row in layout.own:
+            if row.field.name == name:
+                return f"本单位已有字段名为 {name} 的字段「{row.field.label}」"
+        for row in layout.retired:
+            if row.field.name == name:
+                return f"本单位已停用的字段「{row.field.label}」使用了字段名 {name},可在「已停用」中恢复它"
+        return self._clash_elsewhere(name, layout.entity_type.name)
+
+    def _clash(self, field: Field, layout: Layout, own_name: str) -> str:
+        """Whether restoring ``field`` would clash with a field added since it was retired."""
+        for row in (*layout.system, *layout.inherited):
+            if row.field.name == own_name:
+                return f"无法恢复:字段名 {own_name} 已被{'系统' if row.source == 'system' else '上级单位'}字段「{row.field.label}」使用"
+        return ""
+
+    def _clash_elsewhere(self, name: str, type_name: str) -> str:
+        """A name used by an ancestor's retired field or by a field of a tenant below this one
+        would give a district two fields of one name, so it is refused as well."""
+        with system_scope(self.session):
+            row = self.session.execute(
+                select(CustomField.tenant_id, Tenant.name, CustomField.retired_at)
+                .join(Tenant, Tenant.id == CustomField.tenant_id)
+                .where(
+                    CustomField.type == type_name, CustomField.name == name, CustomField.tenant_id != self.tenant.id,
+                    (Tenant.path.startswith(self.tenant.path)) | (Tenant.id.in_(self.tenant.ancestor_ids or (-1,))),
+                )
+                .order_by(Tenant.path)
+                .limit(1)
+            ).first()
+        if row is None:
+            return ""
+        if row.tenant_id in self.tenant.ancestor_ids:
+            return f"字段名 {name} 已被上级单位({row.name})的一个已停用字段使用,请换一个"
+        return f"下级单位({row.name})已添加字段名为 {name} 的字段,请换一个"
+
+    @property
+    def _actor_id(self) -> int | None:
+        return getattr(self.service.actor, "id", None)
+
+
+def field_form(field: Field) -> dict[str, Any]:
+    """The form values that describe ``field``, for an edit form."""
+    default = field.default
+    if isinstance(default, list):
+        default = "\n".join(map(str, default))
+    elif isinstance(default, bool):
+        default = "true" if default else "false"
+    return {
+        "name": field.name, "label": field.label, "kind": field.kind, "help": field.help,
+        "required": field.required, "indexed": field.indexed, "listed": field.listed,
+        "choices": "\n".join(field.choices), "target": field.target or "",
+        "default": "" if default is None else str(default),
+        "max_length": "" if field.max_length is None else str(field.max_length),
+        "minimum": "" if field.minimum is None else _plain(field.minimum),
+        "maximum": "" if field.maximum is None else _plain(field.maximum),
+    }
+
+
+def _load_default(field: Field, raw: Any) -> Any:
+    """``raw`` loaded by the field's own marshmallow field, as the JSON value it is stored as."""
+    if field.kind in LIST_KINDS and isinstance(raw, str):
+        raw = [part.strip() for part in re.split(r"[\r\n,,、]+", raw) if part.strip()]
+    if field.kind == "boolean" and isinstance(raw, str):
+        raw = {"是": True, "否": False}.get(raw, raw)
+    plain = dataclasses.replace(field, required=False, default=None)
+    schema = Schema.from_dict({"value": marshmallow_field(plain)})()
+    loaded = schema.load({"value": raw})
+    return schema.dump(loaded)["value"]
+
+
+def _first_message(messages: Any) -> str:
+    if isinstance(messages, dict):
+        for value in messages.values():
+            return _first_message(value)
+    if isinstance(messages, list) and messages:
+        return _first_message(messages[0])
+    return str(messages)
+
+
+def _text(form: Mapping[str, Any], key: str) -> str:
+    value = form.get(key)
+    return str(value).strip() if value is not None else ""
+
+
+def _flag(form: Mapping[str, Any], key: str) -> bool:
+    value = form.get(key)
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in TRUE_VALUES
+
+
+def _number(raw: str) -> int | float | None:
+    try:
+        number = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        return None
+    if not number.is_finite() or abs(number) >= 10**15:
+        return None
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _plain(number: float | int) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,50 @@
+"""Reading entity forms and showing stored values: the HTML side of field kinds."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from .definitions import EntityType, Field
+
+TAG_SEPARATORS = re.compile(r"[,,、;;\s]+")
+
+
+def form_input(entity_type: EntityType, form: MultiDict) -> dict[str, Any]:
+    """The raw values a submitted form gives for the type's fields (not yet validated)."""
+    raw: dict[str, Any] = {}
+    for field in entity_type.fields:
+        if field.kind == "multi_choice":
+            raw[field.name] = [value for value in form.getlist(field.name) if value]
+        elif field.name not in form:
+            continue
+        elif field.kind == "tags":
+            raw[field.name] = [tag for tag in TAG_SEPARATORS.split(form.get(field.name, "")) if tag]
+        elif field.kind == "boolean":
+            raw[field.name] = {"true": True, "false": False}.get(form.get(field.name, ""), None)
+        else:
+            raw[field.name] = form.get(field.name, "")
+    return raw
+
+
+def display(field: Field, value: Any) -> str:
+    """A stored value as people read it."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if field.kind == "boolean":
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return str(value)
+
+
+def form_value(field: Field, value: Any) -> str:
+    """A stored value as it goes back into an input."""
+    if value is None:
+        return ""
+    if field.kind == "tags" and isinstance(value, list):
+        return "、".join(value)
+    if field.kind == "boolean":
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,286 @@
+"""Generic pages for every entity type: list, detail with history, forms, recycle view.
+
+Every page works as a full page (a direct link or a reload shows the same state) and
+answers htmx with just the part that changed: the table while searching, the form
+with its messages on 422, the conflict panel on 409.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from ..auth.permissions import require_permission
+from ..db import session
+from ..web.htmx import invalid_form, is_htmx, redirect_to
+from . import current_service
+from .definitions import EntityType
+from .forms import display, form_input, form_value
+from .models import Entity, EntityValue
+from .query import QueryError, search
+from .service import Conflict, Invalid, NotFound
+
+bp = Blueprint("entities", __name__, url_prefix="/<tenant>/entities")
+
+PER_PAGE = 50
+REFERENCE_CHOICES = 500
+
+
+@bp.context_processor
+def _helpers():
+    return {"display": display, "form_value": form_value}
+
+
+def _type(type_name: str) -> EntityType:
+    entity_type = current_service().type(type_name)
+    if entity_type is None:
+        abort(404)
+    return entity_type
+
+
+def _entity(entity_type: EntityType, entity_id: int, *, deleted: bool = False) -> Entity:
+    try:
+        return current_service().get(entity_type, entity_id, deleted=deleted)
+    except NotFound:
+        abort(404)
+
+
+def _list_arguments(entity_type: EntityType) -> dict:
+    indexed = {f.name for f in entity_type.indexed_fields}
+    filters = {key: value for key, value in request.args.items() if key.split("__")[0] in indexed and value}
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return {"q": request.args.get("q", "").strip() or None, "filters": filters,
+            "sort": request.args.get("sort") or None, "page": page, "per_page": PER_PAGE}
+
+
+def _columns(entity_type: EntityType) -> list:
+    chosen = request.args.getlist("col")
+    if chosen:
+        return [f for f in entity_type.fields if f.name in chosen and f.name != entity_type.title_field]
+    return list(entity_type.listed_fields)
+
+
+@bp.get("/<type_name>/")
+@require_permission("entities.view")
+def index(tenant, type_name):
+    entity_type = _type(type_name)
+    arguments = _list_arguments(entity_type)
+    try:
+        result = search(session, entity_type, **arguments)
+        error = ""
+    except QueryError as refusal:
+        result, error = search(session, entity_type, page=1, per_page=PER_PAGE), str(refusal)
+    context = {
+        "entity_type": entity_type, "result": result, "columns": _columns(entity_type),
+        "arguments": arguments, "error": error,
+        "filter_fields": [f for f in entity_type.indexed_fields if f.kind in ("choice", "multi_choice")],
+    }
+    if is_htmx() and request.headers.get("HX-Target") == "entity-table":
+        return render_block("entities/list.html", "table", **context)
+    return render_template("entities/list.html", **context)
+
+
+@bp.get("/<type_name>/new")
+@require_permission("entities.edit")
+def new(tenant, type_name):
+    entity_type = _type(type_name)
+    values = {f.name: f.default for f in entity_type.fields if f.default is not None}
+    return render_template("entities/form.html", **_form_context(entity_type, None, values, {}))
+
+
+@bp.post("/<type_name>/")
+@require_permission("entities.edit")
+def create(tenant, type_name):
+    entity_type = _type(type_name)
+    raw = form_input(entity_type, request.form)
+    service = current_service()
+    try:
+        entity = service.create(entity_type, raw)
+    except Invalid as refusal:
+        service.rollback()
+        return _refused_form(entity_type, None, raw, refusal.errors)
+    service.commit()
+    return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity.id))
+
+
+@bp.post("/<type_name>/check/<field_name>")
+@require_permission("entities.view")
+def check_field(tenant, type_name, field_name):
+    """Validate the whole form but report only this field: inline messages as the user leaves it."""
+    entity_type = _type(type_name)
+    field = entity_type.field(field_name)
+    if field is None:
+        abort(404)
+    raw = form_input(entity_type, request.form)
+    previous = None
+    if request.form.get("entity_id"):
+        previous = _entity(entity_type, int(request.form["entity_id"])).data
+    try:
+        current_service().validate(entity_type, raw, previous)
+        messages = []
+    except Invalid as refusal:
+        messages = refusal.errors.get(field_name, [])
+    return render_template("entities/_field_errors.html", field=field, messages=messages)
+
+
+@bp.get("/<type_name>/<int:entity_id>")
+@require_permission("entities.view")
+def detail(tenant, type_name, entity_id):
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    return render_template(
+        "entities/detail.html", entity_type=entity_type, entity=entity,
+        revisions=current_service().revisions(entity), titles=_reference_titles(entity_type, [entity]),
+    )
+
+
+@bp.get("/<type_name>/<int:entity_id>/revisions/<int:version>")
+@require_permission("entities.view")
+def revision(tenant, type_name, entity_id, version):
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id, deleted=request.args.get("deleted") == "1")
+    found = next((r for r in current_service().revisions(entity) if r.version == version), None)
+    if found is None:
+        abort(404)
+    before, after = found.before or {}, found.after or {}
+    changed = [f for f in entity_type.fields if before.get(f.name) != after.get(f.name)]
+    context = {"entity_type": entity_type, "entity": entity, "revision": found, "changed": changed,
+               "before": before, "after": after}
+    if is_htmx():
+        return render_block("entities/revision.html", "diff", **context)
+    return render_template("entities/revision.html", **context)
+
+
+@bp.get("/<type_name>/<int:entity_id>/edit")
+@require_permission("entities.edit")
+def edit(tenant, type_name, entity_id):
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    return render_template("entities/form.html", **_form_context(entity_type, entity, entity.data, {}))
+
+
+@bp.post("/<type_name>/<int:entity_id>")
+@require_permission("entities.edit")
+def update(tenant, type_name, entity_id):
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    raw = form_input(entity_type, request.form)
+    service = current_service()
+    try:
+        expected = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400, "表单缺少版本号,请刷新页面后重试。")
+    try:
+        service.update(entity_type, entity, raw, expected)
+    except Conflict as conflict:
+        service.rollback()
+        current = _entity(entity_type, entity_id)
+        context = _form_context(entity_type, current, {**current.data, **raw}, {}, conflict=conflict.current)
+        context["conflict_by"] = current_service().revisions(current)[-1].by_name
+        body = render_block("entities/form.html", "form", **context)
+        return invalid_form(body, "#entity-form", status=409) if is_htmx() else (
+            render_template("entities/form.html", **context), 409)
+    except Invalid as refusal:
+        service.rollback()
+        return _refused_form(entity_type, entity, {**entity.data, **raw}, refusal.errors)
+    service.commit()
+    return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
+
+
+@bp.post("/<type_name>/<int:entity_id>/delete")
+@require_permission("entities.delete")
+def delete(tenant, type_name, entity_id):
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    service = current_service()
+    try:
+        service.delete(entity_type, entity, _optional_version())
+    except Conflict:
+        service.rollback()
+        abort(409, "记录在您查看之后被修改过,请刷新后再决定是否删除。")
+    service.commit()
+    return redirect_to(url_for("entities.index", type_name=type_name))
+
+
+@bp.get("/<type_name>/recycle")
+@require_permission("entities.delete")
+def recycle(tenant, type_name):
+    entity_type = _type(type_name)
+    result = search(session, entity_type, page=_page(), per_page=PER_PAGE, deleted=True)
+    return render_template("entities/recycle.html", entity_type=entity_type, result=result)
+
+
+@bp.post("/<type_name>/<int:entity_id>/restore")
+@require_permission("entities.delete")
+def restore(tenant, type_name, entity_id):
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id, deleted=True)
+    service = current_service()
+    service.restore(entity_type, entity)
+    service.commit()
+    return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
+
+
+def _optional_version() -> int | None:
+    try:
+        return int(request.form["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _refused_form(entity_type, entity, values, errors):
+    context = _form_context(entity_type, entity, values, errors)
+    if is_htmx():
+        return invalid_form(render_block("entities/form.html", "form", **context), "#entity-form")
+    return render_template("entities/form.html", **context), 422
+
+
+def _form_context(entity_type, entity, values, errors, conflict=None) -> dict:
+    return {
+        "entity_type": entity_type, "entity": entity, "values": values, "errors": errors,
+        "conflict": conflict, "references": _reference_options(entity_type),
+    }
+
+
+def _reference_options(entity_type: EntityType) -> dict[str, list[tuple[int, str]]]:
+    """For each reference field, the records it may point to, by title (one query per field)."""
+    options = {}
+    for field in entity_type.fields:
+        if field.kind != "reference":
+            continue
+        target = current_service().type(field.target)
+        if target is None:
+            options[field.name] = []
+            continue
+        rows = session.execute(
+            select(Entity.id, EntityValue.text_value)
+            .join(EntityValue, (EntityValue.entity_id == Entity.id) & (EntityValue.field == target.title_field), isouter=True)
+            .where(Entity.type == target.name, Entity.deleted_at.is_(None))
+            .order_by(EntityValue.text_value, Entity.id)
+            .limit(REFERENCE_CHOICES)
+        )
+        options[field.name] = [(entity_id, title or f"#{entity_id}") for entity_id, title in rows]
+    return options
+
+
+def _reference_titles(entity_type: EntityType, entities: list[Entity]) -> dict[int, str]:
+    """Titles of the records the given ones point to, in one query."""
+    ids = {e.data.get(f.name) for e in entities for f in entity_type.fields if f.kind == "reference"} - {None}
+    if not ids:
+        return {}
+    rows = session.scalars(select(Entity).where(Entity.id.in_(ids)))
+    registry_types = {t.name: t for t in current_service().types()}
+    return {
+        row.id: str(row.data.get(registry_types[row.type].title_field, f"#{row.id}")) if row.type in registry_types else f"#{row.id}"
+        for row in rows
+    }
