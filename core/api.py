@@ -9,8 +9,12 @@ from .audit import record as audit
 from .auth.models import User
 from .auth.permissions import Permission, has_permission, require_permission
 from .db import Base, BigId, UTCDateTime, session, utcnow
+from .entities import current_service, service_for
+from .entities.definitions import EntityType, Field, State, Transition, Workflow
+from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
 from .plugins import PluginMeta, hookimpl
+from .reports import Chart, Column, Parameter, Report, ReportContext, count_by, sum_by
 from .tenancy import SYSTEM, Tenant, TenantOwned, TenantScope, system_scope, tenant_by_slug, use_scope
 from .web.htmx import invalid_form, is_htmx, redirect_to
 from .web.shell import NavItem, Widget
@@ -27,16 +31,33 @@ __all__ = [
     "SYSTEM",
     "Base",
     "BigId",
+    "Chart",
+    "Column",
+    "Conflict",
+    "EntityService",
+    "EntityType",
+    "Field",
+    "Forbidden",
+    "Invalid",
     "NavItem",
+    "NotFound",
+    "Parameter",
     "Permission",
     "PluginMeta",
+    "Report",
+    "ReportContext",
+    "State",
     "Tenant",
     "TenantOwned",
     "TenantScope",
+    "Transition",
     "UTCDateTime",
     "User",
     "Widget",
+    "Workflow",
     "audit",
+    "count_by",
+    "current_service",
     "current_tenant",
     "current_user",
     "enable_tenant_rls",
@@ -46,7 +67,9 @@ __all__ = [
     "is_htmx",
     "redirect_to",
     "require_permission",
+    "service_for",
     "session",
+    "sum_by",
     "system_scope",
     "tenant_by_slug",
     "use_scope",

@@ -18,15 +18,17 @@ meta = PluginMeta(
 @hookimpl
 def quanhui_permissions():
     return [
-        Permission("core.view", "查看", roles=("admin", "editor", "viewer")),
+        Permission("core.view", "查看", roles=("admin", "editor", "viewer", "association")),
         Permission("core.manage_plugins", "管理插件", roles=("admin",)),
         Permission("core.manage_users", "管理用户", roles=("admin",)),
         Permission("core.view_audit", "查看审计日志", roles=("admin",)),
-        Permission("entities.view", "查看记录", roles=("admin", "editor", "viewer")),
-        Permission("entities.edit", "新建和修改记录", roles=("admin", "editor")),
+        Permission("entities.view", "查看记录", roles=("admin", "editor", "viewer", "association")),
+        Permission("entities.edit", "新建和修改记录", roles=("admin", "editor", "association")),
         Permission("entities.delete", "删除和恢复记录", roles=("admin", "editor")),
         Permission("entities.import", "导入记录", roles=("admin", "editor")),
         Permission("entities.design", "设计字段", roles=("admin",)),
+        Permission("entities.confirm_code", "确认校验位有误但真实的信用代码", roles=("admin",)),
+        Permission("reports.view", "查看统计报表", roles=("admin", "editor", "viewer")),
     ]
 
 
@@ -34,8 +36,16 @@ def quanhui_permissions():
 def quanhui_nav_items(tenant, user):
     return [
         NavItem("工作台", "shell.dashboard", order=0),
+        NavItem("统计报表", "reports.index", order=800, permission="reports.view"),
         NavItem("插件", "admin.plugins", order=900, permission="core.manage_plugins"),
         NavItem("字段设计", "field_designer.index", order=905, permission="entities.design"),
         NavItem("用户", "admin.users", order=910, permission="core.manage_users"),
         NavItem("审计日志", "admin.audit_log", order=920, permission="core.view_audit"),
     ]
+
+
+@hookimpl
+def quanhui_reports():
+    from .reports.builtin_reports import REPORTS
+
+    return list(REPORTS)

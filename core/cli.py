@@ -190,23 +190,40 @@ def users():
 @users.command("create")
 @click.argument("username")
 @click.option("--tenant", "slug", required=True, help="用户所属租户的 slug")
-@click.option("--role", default="viewer", show_default=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--role", default="viewer", show_default=True, type=click.Choice(["admin", "editor", "viewer", "association"]))
 @click.option("--name", "display_name", default="", help="显示名")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+@click.option("--association", "association_code", default="", help="协会账号所属协会商会的统一社会信用代码")
 @with_appcontext
-def users_create(username: str, slug: str, role: str, display_name: str, password_stdin: bool):
+def users_create(username: str, slug: str, role: str, display_name: str, password_stdin: bool, association_code: str):
     """创建用户。"""
     tenant = _tenant(slug)
+    association_id = _association_id(tenant, association_code) if association_code else None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
     try:
-        create_user(session, tenant, username, password, role, display_name=display_name)
+        create_user(session, tenant, username, password, role, display_name=display_name, association_id=association_id)
     except AccountError as refusal:
         raise click.ClickException(";".join(refusal.errors.values())) from None
     session.commit()
     click.echo(f"已创建用户 {username.strip().lower()}({tenant.name},{role})")
+
+
+def _association_id(tenant: Tenant, code: str) -> int:
+    from .entities.models import EntityValue
+    from .entities.uscc import normalise
+
+    with use_scope(session, TenantScope.of(tenant)):
+        found = session.scalar(
+            select(EntityValue.entity_id).where(
+                EntityValue.type == "association", EntityValue.field == "uscc", EntityValue.text_value == normalise(code)
+            )
+        )
+    if found is None:
+        raise click.ClickException(f"{tenant.name}的名录里没有统一社会信用代码为 {code} 的协会商会")
+    return found
 
 
 @click.group()

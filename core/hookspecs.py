@@ -202,6 +202,16 @@ def quanhui_entity_types():
     Tenant admins may add fields of their own to it without code. Type names are
     global: a name another plugin declared first is refused (and logged).
 
+    A type may carry a :class:`core.entities.definitions.Workflow`: states kept in a
+    choice field (added to the type if it does not declare it; indexed and listed, so
+    lists filter on it), transitions with the roles (and optionally the permission) that
+    may fire each, a reason where one is needed, fields filled while firing, and a guard
+    that refuses with a Chinese message. The state is the initial one on create and
+    changes only through ``EntityService.transition`` (buttons on the detail page,
+    ``POST /api/v1/<tenant>/entities/<type>/<id>/transitions/<name>``); each firing is a
+    revision ``transition:<name>`` with its reason and an ``entity.transition`` audit
+    event. ``quanhui_validate_entity`` sees a transition's new data too.
+
     Example::
 
         @hookimpl
@@ -210,6 +220,20 @@ def quanhui_entity_types():
                 EntityType("party_org", "党组织", fields=(
                     Field("name", "名称", required=True, indexed=True, listed=True),
                     Field("kind", "类型", kind="choice", choices=("党委", "党支部"), indexed=True),
+                )),
+                EntityType("suggestion", "意见建议", fields=(
+                    Field("title", "标题", required=True, indexed=True),
+                    Field("reply", "答复", kind="long_text"),
+                ), title_field="title", workflow=Workflow(
+                    field="stage",
+                    states=(State("已提交"), State("已分办"), State("已答复", final=True)),
+                    initial="已提交",
+                    transitions=(
+                        Transition("assign", "分办", ("已提交",), "已分办", roles=("admin",)),
+                        Transition("answer", "答复", ("已分办",), "已答复", fields=("reply",),
+                                   guard=lambda data, ctx: None if len(data["reply"]) >= 10 else "答复至少 10 个字"),
+                        Transition("reopen", "重新办理", ("已答复",), "已分办", needs_reason=True),
+                    ),
                 )),
             ]
     """
@@ -247,4 +271,33 @@ def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, befo
         def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, before, after):
             if entity_type.name == "rectification_case" and (after or {}).get("measure") == "撤销登记":
                 ...  # set the association's status to 撤销
+    """
+
+
+@hookspec
+def quanhui_reports():
+    """Return the :class:`core.reports.Report` definitions the plugin adds.
+
+    Each report gets a page with a table (and a 合计 row) and a chart, an Excel download
+    and JSON at ``/api/v1/<tenant>/reports/<name>``, in each tenant where the plugin is
+    enabled; ``/api/v1/<tenant>/reports`` lists them. ``query(context)`` returns the rows
+    and aggregates in SQL: :func:`core.reports.count_by` and :func:`core.reports.sum_by`
+    group the indexed fields of a type in one statement. With ``rollup=True``, in a
+    tenant with descendants (the city) ``context.tenant_ids`` is the whole subtree and
+    the session may read it for this query only. Report names are global: a name
+    another plugin declared first is refused (and logged).
+
+    Example::
+
+        def by_kind(context):
+            return count_by(context, "party_org", group_by=("tenant", "kind"))
+
+        @hookimpl
+        def quanhui_reports():
+            return [
+                Report("party_org_kinds", "党组织按类型统计", query=by_kind, rollup=True,
+                       columns=(Column("tenant", "单位"), Column("kind", "类型"),
+                                Column("count", "数量", "integer")),
+                       chart=Chart("bar", label="tenant", series=("count",))),
+            ]
     """

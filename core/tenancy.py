@@ -224,7 +224,7 @@ def _apply_database_scope(connection, scope: TenantScope | None) -> None:
 
 def tenant_owned_tables() -> list:
     """Every table with a tenant_id column, core's and plugins' alike."""
-    return [table for table in Base.metadata.sorted_tables if "tenant_id" in table.c and table.name != "tenants"]
+    return [table for table in Base.metadata.tables.values() if "tenant_id" in table.c and table.name != "tenants"]
 
 
 def tenant_by_slug(session: Session, slug: str) -> Tenant | None:

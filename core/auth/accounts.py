@@ -10,7 +10,7 @@ from .. import audit
 from ..tenancy import Tenant, TenantScope, system_scope, use_scope
 from .models import ApiToken, User, new_token, token_digest
 from .passwords import hash_password, policy_errors
-from .permissions import ROLES
+from .permissions import ASSOCIATION_ROLE, ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
@@ -23,7 +23,9 @@ class AccountError(ValueError):
         self.errors = errors
 
 
-def validate_new_user(session: Session, username: str, password: str, role: str) -> dict[str, str]:
+def validate_new_user(
+    session: Session, tenant: Tenant, username: str, password: str, role: str, association_id: int | None = None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not USERNAME.match(username):
         errors["username"] = "用户名需 3-40 位,只能用小写字母、数字和 _ . -,并以字母或数字开头"
@@ -33,6 +35,10 @@ def validate_new_user(session: Session, username: str, password: str, role: str)
                 errors["username"] = f"用户名 {username} 已被使用"
     if role not in ROLES:
         errors["role"] = f"未知角色 {role}(可选:{'、'.join(ROLES)})"
+    elif role == ASSOCIATION_ROLE and not _is_live_association(session, tenant, association_id):
+        errors["association_id"] = "协会账号须选择本单位名录中的一家协会商会"
+    elif role != ASSOCIATION_ROLE and association_id is not None:
+        errors["association_id"] = "只有协会账号才绑定协会商会"
     problems = policy_errors(password, username)
     if problems:
         errors["password"] = ";".join(problems)
@@ -47,11 +53,15 @@ def create_user(
     role: str,
     *,
     display_name: str = "",
+    association_id: int | None = None,
     actor=audit.CURRENT_USER,
 ) -> User:
-    """Create a user at home in ``tenant``; raises :class:`AccountError` and writes nothing on bad input."""
+    """Create a user at home in ``tenant``; raises :class:`AccountError` and writes nothing on bad input.
+
+    An association account (role ``association``) names the association it acts for.
+    """
     username = username.strip().lower()
-    errors = validate_new_user(session, username, password, role)
+    errors = validate_new_user(session, tenant, username, password, role, association_id)
     if errors:
         raise AccountError(errors)
     user = User(
@@ -60,12 +70,27 @@ def create_user(
         display_name=display_name.strip(),
         role=role,
         password_hash=hash_password(password),
+        association_id=association_id,
     )
     with use_scope(session, TenantScope.of(tenant)):
         session.add(user)
         session.flush()
     audit.record(session, "user.created", tenant_id=tenant.id, target=username, actor=actor, role=role)
     return user
+
+
+def _is_live_association(session: Session, tenant: Tenant, association_id: int | None) -> bool:
+    from ..entities.models import Entity
+
+    if association_id is None:
+        return False
+    with system_scope(session):
+        return session.scalar(
+            select(func.count(Entity.id)).where(
+                Entity.id == association_id, Entity.tenant_id == tenant.id,
+                Entity.type == "association", Entity.deleted_at.is_(None),
+            )
+        ) == 1
 
 
 def create_api_token(session: Session, user: User, name: str, *, actor=audit.CURRENT_USER) -> str:

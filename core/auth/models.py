@@ -34,6 +34,9 @@ class User(TenantOwned, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: For the "association" role: the one association (an entity) the account acts for.
+    #: No foreign key: entities already refer to users, and records are only ever soft-deleted.
+    association_id: Mapped[int | None] = mapped_column(BigId)
 
     tenant: Mapped[Tenant] = relationship(lazy="joined", innerjoin=True)
 

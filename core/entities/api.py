@@ -7,6 +7,9 @@
     GET    /api/v1/<tenant>/entities/<type>/<id>     one record (ETag)
     PATCH  /api/v1/<tenant>/entities/<type>/<id>     change some fields (If-Match required)
     DELETE /api/v1/<tenant>/entities/<type>/<id>     soft delete (If-Match optional)
+    POST   /api/v1/<tenant>/entities/<type>/<id>/transitions/<name>
+                                                     fire a workflow transition (If-Match required;
+                                                     body {"reason": ..., "values": {...}}, both optional)
     GET    /api/openapi.json                         OpenAPI 3: every installed type
     GET    /api/v1/<tenant>/openapi.json             OpenAPI 3: this tenant's types, custom fields included
 
@@ -23,9 +26,11 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, has_request_context, jsonify, request, url_for
+from flask_login import current_user
 from sqlalchemy.exc import DataError
 
+from .. import audit
 from ..auth.permissions import require_permission
 from ..db import session
 from ..web.errors import error_response
@@ -34,7 +39,8 @@ from . import current_service, openapi
 from .definitions import EntityType
 from .models import Entity
 from .query import QueryError, search
-from .service import Conflict, Invalid, NotFound
+from .service import Conflict, Forbidden, Invalid, NotFound
+from .workflows import available_transitions
 
 logger = logging.getLogger(__name__)
 
@@ -156,20 +162,81 @@ def delete_entity(tenant, type_name, entity_id):
     return "", 204
 
 
+@bp.post("/v1/<tenant>/entities/<type_name>/<int:entity_id>/transitions/<name>")
+@require_permission("entities.view")
+def transition_entity(tenant, type_name, entity_id, name):
+    """Fire workflow transition ``name``; who may fire it is the transition's own rule (403)."""
+    entity_type, entity = _entity_or_404(type_name, entity_id)
+    chosen = entity_type.workflow.transition(name) if entity_type.workflow is not None else None
+    if chosen is None:
+        names = "、".join(t.name for t in entity_type.workflow.transitions) if entity_type.workflow else ""
+        known = f"可用的操作:{names}。" if names else f"{entity_type.label}没有流程。"
+        abort(404, description=f"{entity_type.label}没有名为 {name} 的流程操作。{known}")
+    if not request.if_match:
+        return error_response(428, "执行流程操作需要带上 If-Match 请求头,值为读取记录时得到的 ETag,例如 If-Match: \"3\"。")
+    if not _matches(entity):
+        return _precondition_failed(entity_type, entity)
+    body = _json_object() if request.get_data(cache=True).strip() else {}
+    reason, values = body.get("reason", ""), body.get("values", {})
+    unknown = sorted(set(body) - {"reason", "values"})
+    problems = {key: ["没有这一项;请求体只含 reason 和 values"] for key in unknown}
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str):
+        problems["reason"] = ["原因应为文字"]
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        problems["values"] = ["values 应为 JSON 对象,键为字段名"]
+    if problems:
+        return _invalid(problems)
+    service = current_service()
+    try:
+        entity = service.transition(entity_type, entity, name, entity.version, reason=reason, values=values)
+        service.commit()
+    except Invalid as refusal:
+        service.rollback()
+        messages = ";".join(m for ms in refusal.errors.values() for m in ms)
+        return error_response(422, f"「{chosen.label}」没有执行:{messages}", refusal.errors)
+    except Conflict as conflict:
+        return _precondition_failed(entity_type, conflict.current)
+    except Forbidden as refusal:
+        service.rollback()
+        audit.record_now(session, "auth.denied", tenant_id=g.tenant.id, target=request.path[:200],
+                         permission=f"transition:{name}")
+        return error_response(403, str(refusal))
+    except DataError:
+        service.rollback()
+        logger.warning("transition %s of %s %s refused by the database", name, type_name, entity_id, exc_info=True)
+        return error_response(422, "提交的值超出了可以保存的范围,请检查后重试。")
+    return _item_response(entity_type, entity)
+
+
 # shapes -----------------------------------------------------------------
 
 
 def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
     """One record as the API shows it: every current field of the type (absent ones as
-    null); values of retired fields stay stored but are not shown."""
+    null); values of retired fields stay stored but are not shown. A type with a workflow
+    adds ``transitions``: the names of those the caller may fire now."""
     data = entity.data or {}
-    return {
+    shown = {
         "id": entity.id,
         "version": entity.version,
         "data": {field.name: data.get(field.name) for field in entity_type.fields},
         "created_at": entity.created_at.isoformat(),
         "updated_at": entity.updated_at.isoformat(),
     }
+    if entity_type.workflow is not None:
+        shown["transitions"] = [t.name for t in available_transitions(entity_type, entity, _caller())]
+    return shown
+
+
+def _caller():
+    """The user the API answers (the system outside a request, e.g. in an export)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.user
+    return None
 
 
 def etag(entity: Entity) -> str:

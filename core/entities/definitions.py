@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any
 
 #: Field kinds and their Chinese names, in the order the field designer offers them.
@@ -87,6 +88,133 @@ class Field:
 
 
 @dataclasses.dataclass(frozen=True)
+class State:
+    """One state of a workflow. ``name`` is what the record stores (and what lists filter
+    on), so it is best the Chinese word itself; ``label`` defaults to it."""
+
+    name: str
+    label: str = ""
+    #: A state where the matter is settled (结案, 已答复…); shown as such, and a report may
+    #: count open records as those not in a final state. Transitions may still leave it.
+    final: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 40:
+            raise DefinitionError(f"状态名 {self.name!r} 不可用:需为 1-40 个字")
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
+
+
+#: A guard: ``guard(data, context)`` returns a Chinese refusal message, or None to allow.
+#: ``data`` is the record as it would be after the transition, ``context`` a
+#: :class:`core.entities.workflows.TransitionContext` (previous data, reason, actor...).
+Guard = Callable[[dict[str, Any], Any], "str | None"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Transition:
+    """A named move from any of ``sources`` to ``target``.
+
+    Who may fire it: an actor whose role is in ``roles`` and, when ``permission`` is
+    given, whose role also holds that permission. ``fields`` are fields of the type the
+    user fills while firing (a deadline, a measure); each must be given a value.
+    ``needs_reason`` asks for a reason, kept with the revision. ``guard`` may refuse with
+    a message (see :data:`Guard`).
+    """
+
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...] = ("admin", "editor")
+    permission: str | None = None
+    needs_reason: bool = False
+    fields: tuple[str, ...] = ()
+    guard: Guard | None = None
+
+    def __post_init__(self) -> None:
+        if not NAME.match(self.name):
+            raise DefinitionError(f"流程操作名 {self.name!r} 不可用:需以小写字母开头,只含小写字母、数字和下划线")
+        if not self.label.strip():
+            raise DefinitionError(f"流程操作 {self.name} 需要中文名称")
+        for attribute in ("sources", "roles", "fields"):
+            value = getattr(self, attribute)
+            if isinstance(value, str):  # ("核查中") without the comma is a string, not a tuple
+                raise DefinitionError(f"流程操作 {self.name} 的 {attribute} 应为元组,例如 ({value!r},)")
+            object.__setattr__(self, attribute, tuple(value))
+        if not self.sources:
+            raise DefinitionError(f"流程操作 {self.name} 需要至少一个起始状态")
+        if not self.roles:
+            raise DefinitionError(f"流程操作 {self.name} 需要至少一个可以执行它的角色")
+        if self.guard is not None and not callable(self.guard):
+            raise DefinitionError(f"流程操作 {self.name} 的 guard 应为函数")
+
+
+@dataclasses.dataclass(frozen=True)
+class Workflow:
+    """States and transitions of one type, kept in the choice field ``field``.
+
+    The type adds that field itself when it does not declare it (a required, indexed,
+    listed choice labelled ``label``); a type that declares it (to place or label it)
+    must declare a choice field whose choices are exactly the state names. Either way
+    the field is made indexed and listed, with ``initial`` as its default: lists filter
+    and sort on the state like on any indexed choice field. The state is set to
+    ``initial`` when a record is created and changes only by firing a transition
+    (see :mod:`core.entities.workflows`).
+    """
+
+    field: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    initial: str
+    label: str = "状态"
+
+    def __post_init__(self) -> None:
+        if not NAME.match(self.field) or self.field in RESERVED_NAMES:
+            raise DefinitionError(f"流程的状态字段名 {self.field!r} 不可用")
+        object.__setattr__(self, "states", tuple(self.states))
+        object.__setattr__(self, "transitions", tuple(self.transitions))
+        if not self.states:
+            raise DefinitionError("流程需要至少一个状态")
+        states = [s.name for s in self.states]
+        repeated = {n for n in states if states.count(n) > 1}
+        if repeated:
+            raise DefinitionError(f"流程有重名状态:{'、'.join(sorted(repeated))}")
+        names = [t.name for t in self.transitions]
+        repeated = {n for n in names if names.count(n) > 1}
+        if repeated:
+            raise DefinitionError(f"流程有重名操作:{', '.join(sorted(repeated))}")
+        if self.initial not in states:
+            raise DefinitionError(f"流程的初始状态 {self.initial!r} 不是它的状态之一")
+        for transition in self.transitions:
+            unknown = [s for s in (*transition.sources, transition.target) if s not in states]
+            if unknown:
+                raise DefinitionError(f"流程操作 {transition.name} 用到了未知的状态:{'、'.join(unknown)}")
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    def state(self, name: str | None) -> State | None:
+        return next((s for s in self.states if s.name == name), None)
+
+    def transition(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def state_field(self, declared: Field | None) -> Field:
+        """The state field: ``declared`` checked and completed, or a new one."""
+        if declared is None:
+            return Field(self.field, self.label, kind="choice", choices=self.state_names, required=True,
+                         default=self.initial, indexed=True, listed=True)
+        if declared.kind != "choice" or set(declared.choices) != set(self.state_names):
+            raise DefinitionError(
+                f"流程的状态字段 {self.field} 应为单选字段,选项恰好是流程的状态:{'、'.join(self.state_names)}"
+            )
+        return dataclasses.replace(declared, choices=self.state_names, required=True, default=self.initial,
+                                   indexed=True, listed=True)
+
+
+@dataclasses.dataclass(frozen=True)
 class EntityType:
     name: str
     label: str
@@ -96,6 +224,11 @@ class EntityType:
     description: str = ""
     #: The plugin that declared it (filled in by the registry).
     plugin: str = ""
+    #: A reference field naming the association each record belongs to: its association
+    #: account may see and change the record, and files new ones for itself only.
+    owner_field: str | None = None
+    #: States and transitions (see :class:`Workflow`); its state field is added if absent.
+    workflow: Workflow | None = None
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):
@@ -106,6 +239,27 @@ class EntityType:
             raise DefinitionError(f"类型 {self.name} 有重名字段:{', '.join(sorted(duplicates))}")
         if self.title_field not in names:
             raise DefinitionError(f"类型 {self.name} 的标题字段 {self.title_field} 不存在")
+        if self.workflow is not None:
+            self._complete_workflow(names)
+        if self.owner_field is not None:
+            owner = self.field(self.owner_field)
+            if owner is None or owner.kind != "reference" or owner.target != "association":
+                raise DefinitionError(f"类型 {self.name} 的归属字段 {self.owner_field} 须是关联到协会商会的字段")
+
+    def _complete_workflow(self, names: list[str]) -> None:
+        workflow = self.workflow
+        state_field = workflow.state_field(self.field(workflow.field))
+        if workflow.field in names:
+            fields = tuple(state_field if f.name == workflow.field else f for f in self.fields)
+        else:
+            fields = (*self.fields, state_field)
+        object.__setattr__(self, "fields", fields)
+        for transition in workflow.transitions:
+            for name in transition.fields:
+                if name == workflow.field:
+                    raise DefinitionError(f"流程操作 {transition.name} 不能让用户直接填写状态字段 {name}")
+                if name not in names:
+                    raise DefinitionError(f"流程操作 {transition.name} 要填写的字段 {name} 不是类型 {self.name} 的字段")
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -8,12 +8,17 @@ from werkzeug.datastructures import MultiDict
 
 from .definitions import EntityType, Field
 
+#: The form's name for confirming an exceptional credit code (see EntityService.validate).
+CONFIRM = "_confirm"
+
 TAG_SEPARATORS = re.compile(r"[,,、;;\s]+")
 
 
 def form_input(entity_type: EntityType, form: MultiDict) -> dict[str, Any]:
     """The raw values a submitted form gives for the type's fields (not yet validated)."""
     raw: dict[str, Any] = {}
+    if form.getlist(CONFIRM):
+        raw[CONFIRM] = form.getlist(CONFIRM)
     for field in entity_type.fields:
         if field.kind == "multi_choice":
             raw[field.name] = [value for value in form.getlist(field.name) if value]

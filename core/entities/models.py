@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime, utcnow
@@ -19,10 +19,16 @@ from ..tenancy import TenantOwned
 
 class Entity(TenantOwned, Base):
     __tablename__ = "entities"
-    __table_args__ = (Index("ix_entities_tenant_type_live", "tenant_id", "type", "deleted_at", "id"),)
+    __table_args__ = (
+        Index("ix_entities_tenant_type_live", "tenant_id", "type", "deleted_at", "id"),
+        Index("ix_entities_tenant_owner", "tenant_id", "owner_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     type: Mapped[str] = mapped_column(String(40))
+    #: The association the record belongs to (an association owns itself); association
+    #: accounts see only the records their association owns.
+    owner_id: Mapped[int | None] = mapped_column(BigId)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Incremented by every change; a save that names an older version is a conflict.
     version: Mapped[int] = mapped_column(default=1)
@@ -52,6 +58,8 @@ class EntityRevision(TenantOwned, Base):
     by_name: Mapped[str] = mapped_column(String(80), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Why a workflow transition was fired, when it asks for a reason.
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class EntityValue(TenantOwned, Base):

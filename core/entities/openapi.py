@@ -133,6 +133,7 @@ def build_document(entity_types: list[EntityType], *, tenant_name: str | None = 
     document = spec.to_dict()
     for entity_type in entity_types:
         _describe_fields(document["components"]["schemas"], entity_type)
+        _transition_values(document["components"]["schemas"], entity_type)
     return copy.deepcopy(document)
 
 
@@ -145,13 +146,15 @@ def _add_type(spec: APISpec, entity_type: EntityType) -> None:
         f"{name}Item",
         {
             "type": "object",
-            "required": ["id", "version", "data", "created_at", "updated_at"],
+            "required": ["id", "version", "data", "created_at", "updated_at",
+                         *(["transitions"] if entity_type.workflow is not None else [])],
             "properties": {
                 "id": {"type": "integer", "format": "int64"},
                 "version": {"type": "integer", "description": "每次修改加一;即 ETag 的值"},
                 "data": {"$ref": f"#/components/schemas/{name}"},
                 "created_at": {"type": "string", "format": "date-time"},
                 "updated_at": {"type": "string", "format": "date-time"},
+                **_transitions_property(entity_type),
             },
         },
     )
@@ -270,6 +273,80 @@ def _add_type(spec: APISpec, entity_type: EntityType) -> None:
             },
         },
     )
+    if entity_type.workflow is not None:
+        _add_workflow(spec, entity_type, collection, tags, item, etag_header)
+
+
+def _transitions_property(entity_type: EntityType) -> dict[str, Any]:
+    """``transitions`` of an item, for a type with a workflow."""
+    if entity_type.workflow is None:
+        return {}
+    items: dict[str, Any] = {"type": "string"}
+    if entity_type.workflow.transitions:
+        items["enum"] = [t.name for t in entity_type.workflow.transitions]
+    return {"transitions": {"type": "array", "items": items, "description": "调用者现在可以执行的流程操作"}}
+
+
+def _add_workflow(spec: APISpec, entity_type: EntityType, collection: str, tags, item, etag_header) -> None:
+    """``POST .../{id}/transitions/{name}``: one path per type, the transition as a parameter."""
+    workflow = entity_type.workflow
+    name = component_name(entity_type)
+    lines = []
+    for transition in workflow.transitions:
+        sources = "、".join(transition.sources)
+        extras = []
+        if transition.needs_reason:
+            extras.append("需填写原因")
+        if transition.fields:
+            extras.append(f"需填写 {'、'.join(transition.fields)}")
+        extra = f"({';'.join(extras)})" if extras else ""
+        lines.append(f"- `{transition.name}` {transition.label}:{sources} → {transition.target}{extra}")
+    spec.components.schema(
+        f"{name}Transition",
+        {
+            "type": "object",
+            "properties": {
+                "reason": {"type": "string", "maxLength": 2000, "description": "原因;部分操作必填"},
+                "values": {
+                    "type": "object",
+                    "description": "执行操作时填写的字段(字段名 → 值),只限该操作要求的字段",
+                    # Filled from the type's own schema once the document is built.
+                    "properties": {field: {} for field in sorted({f for t in workflow.transitions for f in t.fields})},
+                    "additionalProperties": False,
+                },
+            },
+            "additionalProperties": False,
+        },
+    )
+    spec.path(
+        path=f"{collection}/{{id}}/transitions/{{name}}",
+        parameters=[TENANT_PARAMETER, ID_PARAMETER],
+        operations={
+            "post": {
+                "tags": tags,
+                "summary": f"{entity_type.label}:执行流程操作",
+                "description": f"{workflow.label}的流程操作(状态只能这样改变):\n\n" + "\n".join(lines),
+                "operationId": f"transition_{entity_type.name}",
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": [t.name for t in workflow.transitions]}},
+                    IF_MATCH_PARAMETER,
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Transition"}}},
+                },
+                "responses": {
+                    "200": {"description": "已执行,返回新的记录", "headers": etag_header, "content": item},
+                    "412": {
+                        "description": "版本不符:记录已被他人修改,响应体带最新内容",
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Conflict"}}},
+                    },
+                    **_errors(400, 401, 403, 404, 422, 428),
+                },
+            },
+        },
+    )
 
 
 TENANT_PARAMETER = {
@@ -346,6 +423,18 @@ def _filter_schema(field: Field) -> dict[str, Any]:
     if field.kind == "date":
         return {"type": "string", "format": "date"}
     return {"type": "string"}
+
+
+def _transition_values(schemas: dict[str, Any], entity_type: EntityType) -> None:
+    """The fields a transition asks for, described as in the type's own schema."""
+    name = component_name(entity_type)
+    transition = schemas.get(f"{name}Transition")
+    if transition is None:
+        return
+    own = schemas[f"{name}Patch"].get("properties", {})
+    values = transition["properties"]["values"]["properties"]
+    for field in values:
+        values[field] = copy.deepcopy(own.get(field, {}))
 
 
 def _describe_fields(schemas: dict[str, Any], entity_type: EntityType) -> None:

@@ -29,7 +29,9 @@ class EntityRegistry:
 
     def __init__(self, plugins: PluginRegistry):
         self.types: dict[str, EntityType] = {}
-        for outcome in plugins.each("quanhui_entity_types"):
+        load_order = list(plugins.plugins)
+        outcomes = sorted(plugins.each("quanhui_entity_types"), key=lambda o: load_order.index(o.plugin))
+        for outcome in outcomes:
             if outcome.failed:
                 continue
             for entity_type in outcome.value or ():

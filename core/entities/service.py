@@ -9,18 +9,30 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import audit
 from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import Tenant
+from . import uscc
 from .definitions import EntityType
 from .fields import clean_input, projection_values
 from .models import Entity, EntityRevision, EntityValue
+from .ownership import owner_of, restricted_association
 from .registry import EntityRegistry, schema_for
+from . import workflows
+
+
+#: In input: the credit-code fields the user confirms as real exceptions.
+CONFIRM = "_confirm"
+#: In stored data: the confirmed exceptional codes, by field.
+CONFIRMED = "_confirmed"
+CONFIRM_PERMISSION = "entities.confirm_code"
 
 
 class EntityError(Exception):
@@ -29,6 +41,10 @@ class EntityError(Exception):
 
 class NotFound(EntityError):
     pass
+
+
+class Forbidden(EntityError):
+    """The actor may not do this to this record; the message says why, in Chinese."""
 
 
 class Invalid(EntityError):
@@ -97,12 +113,22 @@ class EntityService:
     # validation -------------------------------------------------------
 
     def validate(self, entity_type: EntityType, raw: dict[str, Any], previous: dict[str, Any] | None = None) -> dict:
-        """The JSON data to store for ``raw`` laid over ``previous``; raises :class:`Invalid`."""
+        """The JSON data to store for ``raw`` laid over ``previous``; raises :class:`Invalid`.
+
+        ``raw[CONFIRM]`` may list credit-code fields whose code is real though its check
+        character is wrong (early pilot codes); an authorised user's confirmation is kept
+        with the record, so later edits accept the same code.
+        """
+        raw = dict(raw)
+        asked = set(raw.pop(CONFIRM, None) or ())
         merged = {**(previous or {}), **clean_input(entity_type, raw)}
         known = {f.name for f in entity_type.fields}
         merged_known = {k: v for k, v in merged.items() if k in known}
         schema = schema_for(entity_type)
         errors: dict[str, list[str]] = {}
+        denied: dict[str, list[str]] = {}
+        confirmed, accepted = self._confirmed_codes(entity_type, merged_known, asked, previous, denied)
+        merged_known.update({name: uscc.with_correct_check(code) for name, code in accepted.items()})
         unknown = sorted(set(raw) - known)
         for name in unknown:
             errors[name] = ["没有这个字段"]
@@ -120,10 +146,39 @@ class EntityService:
                     raise outcome.error
                 for name, message in (outcome.value or {}).items():
                     errors.setdefault(name, []).append(message)
+        errors.update(denied)
         if errors:
             raise Invalid(errors)
-        retired = {k: v for k, v in (previous or {}).items() if k not in known}
-        return {**retired, **schema.dump(loaded)}
+        retired = {k: v for k, v in (previous or {}).items() if k not in known and k != CONFIRMED}
+        data = {**retired, **schema.dump(loaded), **accepted}
+        if confirmed:
+            data[CONFIRMED] = confirmed
+        return data
+
+    def _confirmed_codes(self, entity_type, values, asked, previous, denied) -> tuple[dict, dict]:
+        """The confirmations to keep, and the codes they let through this time."""
+        kept = dict((previous or {}).get(CONFIRMED) or {})
+        confirmed, accepted = {}, {}
+        for field in entity_type.fields:
+            code = values.get(field.name)
+            if field.kind != "uscc" or not code or not uscc.validate(code).only_check_failed:
+                continue
+            if field.name in asked:
+                if not self._may(CONFIRM_PERMISSION):
+                    denied[field.name] = ["您没有确认例外代码的权限,请联系管理员"]
+                    continue
+                if kept.get(field.name) != code:
+                    audit.record(self.session, "entity.code_confirmed", tenant_id=self.tenant.id,
+                                 target=f"{entity_type.name}.{field.name}", actor=self.actor, code=code)
+                kept[field.name] = code
+            if kept.get(field.name) == code:
+                confirmed[field.name] = code
+                accepted[field.name] = code
+        return confirmed, accepted
+
+    def _may(self, permission: str) -> bool:
+        table = current_app.extensions["quanhui.permissions"]
+        return self.actor is not None and table.allows(self.actor.role, permission)
 
     def _reference_errors(self, entity_type: EntityType, loaded: dict[str, Any]) -> dict[str, list[str]]:
         errors = {}
@@ -143,7 +198,8 @@ class EntityService:
     # changes ----------------------------------------------------------
 
     def create(self, entity_type: EntityType, raw: dict[str, Any]) -> Entity:
-        data = self.validate(entity_type, raw)
+        raw = self._for_own_association(entity_type, raw, creating=True)
+        data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
         now = utcnow()
         entity = Entity(
             tenant_id=self.tenant.id, type=entity_type.name, data=data, version=1,
@@ -151,6 +207,7 @@ class EntityService:
         )
         self.session.add(entity)
         self.session.flush()
+        entity.owner_id = owner_of(entity_type, entity.id, data)
         self._record(entity_type, entity, "create", None, data)
         self._project(entity_type, entity, fresh=True)
         return entity
@@ -159,10 +216,12 @@ class EntityService:
         if entity.version != expected_version:
             raise Conflict(entity)
         before = entity.data
-        data = self.validate(entity_type, raw, before)
+        workflows.refuse_state_change(entity_type, raw, before or {})
+        data = self.validate(entity_type, self._for_own_association(entity_type, raw), before)
         if data == before:
             return entity
         entity.data = data
+        entity.owner_id = owner_of(entity_type, entity.id, data)
         return self._save(entity_type, entity, "update", before, data)
 
     def delete(self, entity_type: EntityType, entity: Entity, expected_version: int | None = None) -> Entity:
@@ -176,7 +235,34 @@ class EntityService:
         entity.deleted_at = None
         return self._save(entity_type, entity, "restore", None, entity.data)
 
-    def _save(self, entity_type, entity, action, before, after, *, project: bool = True) -> Entity:
+    def _for_own_association(self, entity_type: EntityType, raw: dict[str, Any], *, creating: bool = False) -> dict:
+        """An association account files records for its own association only."""
+        association_id = restricted_association(self.session)
+        if association_id is None:
+            return raw
+        if creating and entity_type.owner_field is None:
+            raise Forbidden(f"协会账号不能新建{entity_type.label}")
+        if entity_type.owner_field is None:
+            return raw
+        return {**raw, entity_type.owner_field: association_id}
+
+    def transition(
+        self, entity_type: EntityType, entity: Entity, name: str, expected_version: int, *,
+        reason: str = "", values: dict[str, Any] | None = None,
+    ) -> Entity:
+        """Fire workflow transition ``name``: the only way a record's state changes.
+
+        Raises :class:`Conflict`, :class:`NotFound` (no such transition),
+        :class:`Invalid` (wrong state, missing reason or values, a guard's refusal) or
+        :class:`Forbidden`; see :mod:`core.entities.workflows`.
+        """
+        return workflows.fire(self, entity_type, entity, name, expected_version, reason=reason, values=values)
+
+    def available_transitions(self, entity_type: EntityType, entity: Entity, actor=None) -> list:
+        """The transitions ``actor`` (by default this service's) may fire on ``entity`` now."""
+        return workflows.available_transitions(entity_type, entity, self.actor if actor is None else actor)
+
+    def _save(self, entity_type, entity, action, before, after, *, project: bool = True, reason: str = "") -> Entity:
         entity.version += 1
         entity.updated_at = utcnow()
         entity.updated_by = self._actor_id
@@ -185,16 +271,17 @@ class EntityService:
         except StaleDataError:
             self.session.rollback()
             raise Conflict(self.get(entity_type, entity.id, deleted=action == "restore")) from None
-        self._record(entity_type, entity, action, before, after)
+        self._record(entity_type, entity, action, before, after, reason=reason)
         if project:
             self._project(entity_type, entity)
         return entity
 
-    def _record(self, entity_type, entity, action, before, after) -> None:
+    def _record(self, entity_type, entity, action, before, after, *, reason: str = "") -> None:
         self.session.add(
             EntityRevision(
                 tenant_id=entity.tenant_id, entity_id=entity.id, version=entity.version, action=action,
                 by=self._actor_id, by_name=getattr(self.actor, "username", "") or "", before=before, after=after,
+                reason=reason or None,
             )
         )
         self._changes.append(Change(entity_type, entity.id, action, before, after))

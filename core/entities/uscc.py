@@ -38,6 +38,7 @@ __all__ = [
     "validate",
     "is_valid",
     "describe",
+    "with_correct_check",
     "make",
 ]
 
@@ -287,6 +288,12 @@ def describe(code: str) -> USCCDescription:
         division=text[2:8],
         organisation_code=text[8:17],
     )
+
+
+def with_correct_check(code: str) -> str:
+    """``code`` with its check character recomputed (for a code confirmed as a real exception)."""
+    code = normalise(code)
+    return code[:17] + check_character(code[:17])
 
 
 def make(department: str, org_type: str, division: str, serial8: str | int) -> str:

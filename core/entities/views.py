@@ -6,10 +6,11 @@ with its messages on 422, the conflict panel on 409.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
+from .. import audit
 from ..auth.permissions import require_permission
 from ..db import session
 from ..web.htmx import invalid_form, is_htmx, redirect_to
@@ -18,7 +19,8 @@ from .definitions import EntityType
 from .forms import display, form_input, form_value
 from .models import Entity, EntityValue
 from .query import QueryError, search
-from .service import Conflict, Invalid, NotFound
+from .service import Conflict, Forbidden, Invalid, NotFound
+from .workflows import history as workflow_history, state_label
 
 bp = Blueprint("entities", __name__, url_prefix="/<tenant>/entities")
 
@@ -26,9 +28,21 @@ PER_PAGE = 50
 REFERENCE_CHOICES = 500
 
 
+ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复"}
+
+
 @bp.context_processor
 def _helpers():
-    return {"display": display, "form_value": form_value}
+    return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label}
+
+
+def _action_label(entity_type: EntityType, action: str) -> str:
+    """A revision's action as people read it: 新建, 修改… or the transition's label."""
+    if action.startswith("transition:"):
+        name = action.split(":", 1)[1]
+        found = entity_type.workflow.transition(name) if entity_type.workflow is not None else None
+        return found.label if found is not None else name
+    return ACTIONS.get(action, action)
 
 
 def _type(type_name: str) -> EntityType:
@@ -131,10 +145,72 @@ def check_field(tenant, type_name, field_name):
 def detail(tenant, type_name, entity_id):
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id)
-    return render_template(
-        "entities/detail.html", entity_type=entity_type, entity=entity,
-        revisions=current_service().revisions(entity), titles=_reference_titles(entity_type, [entity]),
-    )
+    return render_template("entities/detail.html", **_detail_context(entity_type, entity))
+
+
+def _detail_context(entity_type: EntityType, entity: Entity, **workflow) -> dict:
+    """The detail page's context; ``workflow`` carries a refused transition's name
+    (``active``), its ``errors``, the user's ``input`` and a ``message``."""
+    service = current_service()
+    revisions = service.revisions(entity)
+    transitions = service.available_transitions(entity_type, entity)
+    fields_used = {name for t in transitions for name in t.fields}
+    return {
+        "entity_type": entity_type, "entity": entity, "revisions": revisions,
+        "titles": _reference_titles(entity_type, [entity]),
+        "transitions": transitions,
+        "workflow_history": workflow_history(entity_type, revisions),
+        "references": _reference_options(entity_type, only=fields_used) if fields_used else {},
+        "active": None, "errors": {}, "input": {}, "message": "",
+        **workflow,
+    }
+
+
+@bp.post("/<type_name>/<int:entity_id>/transitions/<name>")
+@require_permission("entities.view")
+def transition(tenant, type_name, entity_id, name):
+    """Fire a workflow transition; who may fire it is the transition's own rule."""
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    chosen = entity_type.workflow.transition(name) if entity_type.workflow is not None else None
+    if chosen is None:
+        abort(404)
+    try:
+        expected = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400, "表单缺少版本号,请刷新页面后重试。")
+    values = {key: value for key, value in form_input(entity_type, request.form).items() if key in chosen.fields}
+    reason = request.form.get("reason", "")
+    service = current_service()
+    try:
+        service.transition(entity_type, entity, name, expected, reason=reason, values=values)
+    except Conflict:
+        service.rollback()
+        current = _entity(entity_type, entity_id)
+        message = (f"记录在您查看之后已被修改(现为第 {current.version} 版,{entity_type.workflow.label}"
+                   f"为「{state_label(entity_type.workflow, current.data.get(entity_type.workflow.field))}」),"
+                   f"「{chosen.label}」没有执行。请看清当前状态后再操作。")
+        return _workflow_answer(entity_type, current, 409, message=message)
+    except Invalid as refusal:
+        service.rollback()
+        entity = _entity(entity_type, entity_id)
+        return _workflow_answer(entity_type, entity, 422, active=name, errors=refusal.errors,
+                                input={**values, "reason": reason}, message=f"「{chosen.label}」没有执行:")
+    except Forbidden as refusal:
+        service.rollback()
+        audit.record_now(session, "auth.denied", tenant_id=g.tenant.id, target=request.path[:200],
+                         permission=f"transition:{name}")
+        abort(403, str(refusal))
+    service.commit()
+    return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
+
+
+def _workflow_answer(entity_type: EntityType, entity: Entity, status: int, **workflow):
+    """A refused transition: htmx swaps the workflow panel in place, with the message."""
+    context = _detail_context(entity_type, entity, **workflow)
+    if is_htmx():
+        return render_block("entities/detail.html", "workflow", **context), status
+    return render_template("entities/detail.html", **context), status
 
 
 @bp.get("/<type_name>/<int:entity_id>/revisions/<int:version>")
@@ -252,11 +328,12 @@ def _form_context(entity_type, entity, values, errors, conflict=None) -> dict:
     }
 
 
-def _reference_options(entity_type: EntityType) -> dict[str, list[tuple[int, str]]]:
-    """For each reference field, the records it may point to, by title (one query per field)."""
+def _reference_options(entity_type: EntityType, only: set[str] | None = None) -> dict[str, list[tuple[int, str]]]:
+    """For each reference field (of ``only``, if given), the records it may point to, by
+    title (one query per field)."""
     options = {}
     for field in entity_type.fields:
-        if field.kind != "reference":
+        if field.kind != "reference" or (only is not None and field.name not in only):
             continue
         target = current_service().type(field.target)
         if target is None:

@@ -11,6 +11,7 @@ from ..auth.accounts import AccountError, create_user
 from ..auth.models import User
 from ..auth.permissions import ROLES, require_permission
 from ..db import session
+from ..entities.models import Entity, EntityValue
 from ..plugin_state import PluginSetting, PluginStateError, set_enabled, set_offered, statuses
 from ..tenancy import Tenant, system_scope
 from .htmx import invalid_form, is_htmx, redirect_to
@@ -101,17 +102,29 @@ def users(tenant):
 
 def _users_context(**extra) -> dict:
     page = Page.from_request(select(User).order_by(User.username))
-    return {"page": page, "roles": ROLES, "form": {}, "errors": {}, **extra}
+    return {"page": page, "roles": ROLES, "form": {}, "errors": {}, "associations": _associations(), **extra}
+
+
+def _associations() -> dict[int, str]:
+    """The tenant's live associations by name, for binding association accounts (one query)."""
+    rows = session.execute(
+        select(EntityValue.entity_id, EntityValue.text_value)
+        .join(Entity, Entity.id == EntityValue.entity_id)
+        .where(EntityValue.type == "association", EntityValue.field == "name", Entity.deleted_at.is_(None))
+        .order_by(EntityValue.text_value)
+    )
+    return dict(rows.all())
 
 
 @bp.post("/users")
 @require_permission("core.manage_users")
 def create_user_view(tenant):
-    form = {key: request.form.get(key, "") for key in ("username", "display_name", "role", "password")}
+    form = {key: request.form.get(key, "") for key in ("username", "display_name", "role", "password", "association_id")}
+    association_id = int(form["association_id"]) if form["association_id"].isdigit() else None
     try:
         create_user(
             session, g.tenant, form["username"], form["password"], form["role"],
-            display_name=form["display_name"], actor=current_user.user,
+            display_name=form["display_name"], association_id=association_id, actor=current_user.user,
         )
     except AccountError as refusal:
         session.rollback()

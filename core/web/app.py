@@ -26,6 +26,7 @@ from ..entities import views as entity_views
 from ..entities import api as entity_api
 from ..entities import designer_views
 from ..entities import excel_views as entity_excel
+from ..reports import api as report_api, views as report_views
 from ..entities.registry import EntityRegistry
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
@@ -104,6 +105,8 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         entity_api.bp,
         designer_views.bp,
         entity_excel.bp,
+        report_views.bp,
+        report_api.bp,
     ):
         app.register_blueprint(blueprint)
     _mount_plugin_blueprints(app, registry)

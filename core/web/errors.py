@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from ..db import session
+from ..entities.service import Forbidden
 from .htmx import is_htmx
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,12 @@ def _csrf_error(_exc: CSRFError):
     return error_response(400, "页面已过期或来源无法验证,请刷新页面后重试。")
 
 
+def _record_forbidden(exc: Exception):
+    """A record the actor may not change (an association account beyond its association)."""
+    session.rollback()
+    return error_response(403, str(exc))
+
+
 def _database_unavailable(exc: OperationalError):
     logger.error("database unavailable: %s", exc)
     session.rollback()
@@ -89,4 +96,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(Forbidden, _record_forbidden)
     app.register_error_handler(Exception, _unexpected)

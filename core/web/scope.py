@@ -10,7 +10,9 @@ from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 
 from .. import audit
+from ..auth.permissions import ASSOCIATION_ROLE
 from ..db import session
+from ..entities.ownership import restrict_to_association
 from ..plugin_state import enabled_names
 from ..tenancy import TenantScope, set_scope, tenant_by_slug
 
@@ -31,6 +33,8 @@ def enter_tenant():
     g.tenant = tenant
     g.role = current_user.user.role
     set_scope(session, TenantScope.of(tenant))
+    if g.role == ASSOCIATION_ROLE:
+        restrict_to_association(session, current_user.user.association_id)
     registry = current_app.extensions["quanhui.plugins"]
     g.plugins = registry.relay(enabled_names(session, registry, tenant))
     owner = current_app.extensions["quanhui.blueprint_owners"].get((request.blueprint or "").split(".")[0])

@@ -166,3 +166,45 @@ def test_a_record_takes_at_most_twenty_tags(lixia_service):
     with pytest.raises(Invalid) as refused:
         lixia_service.create(lixia_service.type("association"), {**VALID, "tags": [f"标签{n}" for n in range(21)]})
     assert refused.value.errors["tags"] == ["最多 20 个标签"]
+
+
+def test_an_admin_may_confirm_a_real_code_whose_check_character_is_wrong(app, db_session, tenant, make_user):
+    from core.audit import AuditEvent
+    from core.tenancy import system_scope
+
+    lixia = tenant("lixia")
+    pilot = "51420000MJH2003664"  # real in DOMAIN.md's sense: only its check character is off
+    for role, allowed in (("editor", False), ("admin", True)):
+        with use_scope(db_session, TenantScope.of(lixia)):
+            service = service_for(lixia, actor=make_user("lixia", role))
+            association = service.type("association")
+            with pytest.raises(Invalid) as refused:
+                service.create(association, {**VALID, "uscc": pilot})
+            assert refused.value.errors["uscc"] == ["校验位应为 N,实际为 4"]
+            if not allowed:
+                with pytest.raises(Invalid) as denied:
+                    service.create(association, {**VALID, "uscc": pilot, "_confirm": ["uscc"]})
+                assert denied.value.errors["uscc"] == ["您没有确认例外代码的权限,请联系管理员"]
+                continue
+            entity = service.create(association, {**VALID, "uscc": pilot, "_confirm": ["uscc"]})
+            assert entity.data["uscc"] == pilot and entity.data["_confirmed"] == {"uscc": pilot}
+            service.update(association, entity, {"member_count": 30}, expected_version=1)  # still accepted
+            with pytest.raises(Invalid):  # a different wrong code needs its own confirmation
+                service.update(association, entity, {"uscc": "51420000MJH2003654"}, expected_version=2)
+            service.commit()
+    with system_scope(db_session):
+        assert db_session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "entity.code_confirmed")) == {"code": pilot}
+
+
+def usurper():
+    module = types.ModuleType("usurper_plugin")
+    module.meta = PluginMeta(name="usurper", title="冒名", version="1.0.0")
+    fake = EntityType("association", "冒名的协会", fields=(Field("name", "名称"),))
+    module.quanhui_entity_types = hookimpl(lambda: [fake])
+    return module
+
+
+@pytest.mark.quanhui_plugins(usurper())
+def test_a_later_plugin_cannot_take_over_a_type_name(app):
+    association = app.extensions["quanhui.entities"].types["association"]
+    assert association.plugin == "directory" and association.label == "协会商会"

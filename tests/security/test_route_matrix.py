@@ -67,6 +67,9 @@ FOREIGN_ADMIN_POST = statuses(302, 403, 403, 404, 404, 404)
 EDITOR_PAGE = statuses(302, 403, 200, 200, 404, 200)
 EDITOR_CHANGE = statuses(302, 403, 303, 303, 404, 303)
 FOREIGN_EDITOR = statuses(302, 403, 404, 404, 404, 404)
+#: A route every member may reach, on an object it does not apply to (a type without a workflow).
+MEMBER_NOT_FOUND_PAGE = statuses(302, 404, 404, 404, 404, 404)
+MEMBER_NOT_FOUND_API = statuses(401, 404, 404, 404, 404, 404)
 #: Admin changes by plain form post answer 303 back to the page.
 ADMIN_CHANGE = statuses(302, 403, 403, 303, 404, 303)
 LIXIA = {"tenant": "lixia"}
@@ -115,6 +118,12 @@ ROUTES: dict[tuple[str, str], Route] = {
         ASSOCIATION, EDITOR_CHANGE, data={**RECORD, "version": "1"},
         csrf_data={**RECORD, "name": "被篡改的名称", "version": "1"}, foreign=FOREIGN_EDITOR,
     ),
+    # Workflow transitions: the association has no workflow, so every member who may read
+    # it gets 404 (who may fire a real transition is the transition's own rule:
+    # tests/core/test_workflows.py).
+    ("entities.transition", "POST"): Route(
+        {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_PAGE, data={"version": "1"}, foreign=MEMBER_NOT_FOUND_PAGE
+    ),
     ("entities.recycle", "GET"): Route(ASSOCIATIONS, EDITOR_PAGE),
     ("entities.restore", "POST"): Route(
         {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, EDITOR_CHANGE, foreign=FOREIGN_EDITOR
@@ -150,6 +159,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("entity_api.create_entity", "POST"): Route(ASSOCIATIONS, statuses(401, 403, 400, 400, 404, 400), data=RECORD),
     ("entity_api.update_entity", "PATCH"): Route(
         ASSOCIATION, statuses(401, 403, 428, 428, 404, 428), foreign=statuses(401, 403, 404, 404, 404, 404)
+    ),
+    # Reports: the tenant's list, a report's page, its Excel and its JSON.
+    ("reports.index", "GET"): Route(LIXIA, MEMBER_PAGE),
+    ("reports.show", "GET"): Route({"tenant": "lixia", "name": "association_status"}, MEMBER_PAGE),
+    ("reports.download", "GET"): Route({"tenant": "lixia", "name": "association_status"}, MEMBER_PAGE),
+    ("report_api.list_reports", "GET"): Route(LIXIA, MEMBER_API),
+    ("report_api.report", "GET"): Route({"tenant": "lixia", "name": "association_status"}, MEMBER_API),
+    ("entity_api.transition_entity", "POST"): Route(
+        {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_API, foreign=MEMBER_NOT_FOUND_API
     ),
     # The core API.
     ("api.tenant_info", "GET"): Route(LIXIA, MEMBER_API),
