@@ -18,6 +18,7 @@ from .reports import Chart, Column, Parameter, Report, ReportContext, count_by, 
 from .tenancy import SYSTEM, Tenant, TenantOwned, TenantScope, system_scope, tenant_by_slug, use_scope
 from .web.htmx import invalid_form, is_htmx, redirect_to
 from .web.shell import NavItem, Widget
+from .vocabularies import VocabularyDeclaration
 
 
 def current_tenant() -> Tenant:
@@ -53,6 +54,7 @@ __all__ = [
     "Transition",
     "UTCDateTime",
     "User",
+    "VocabularyDeclaration",
     "Widget",
     "Workflow",
     "audit",

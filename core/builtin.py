@@ -29,6 +29,7 @@ def quanhui_permissions():
         Permission("entities.design", "设计字段", roles=("admin",)),
         Permission("entities.confirm_code", "确认校验位有误但真实的信用代码", roles=("admin",)),
         Permission("reports.view", "查看统计报表", roles=("admin", "editor", "viewer")),
+        Permission("vocabularies.manage", "维护词表", roles=("admin",)),
     ]
 
 
@@ -39,9 +40,16 @@ def quanhui_nav_items(tenant, user):
         NavItem("统计报表", "reports.index", order=800, permission="reports.view"),
         NavItem("插件", "admin.plugins", order=900, permission="core.manage_plugins"),
         NavItem("字段设计", "field_designer.index", order=905, permission="entities.design"),
+        NavItem("词表", "vocabularies.index", order=907, permission="vocabularies.manage"),
         NavItem("用户", "admin.users", order=910, permission="core.manage_users"),
         NavItem("审计日志", "admin.audit_log", order=920, permission="core.view_audit"),
+        # Tokens belong to the home tenant: the page is there only.
+        *([NavItem("我的令牌", "account.tokens", order=950, permission="core.view")] if _at_home(tenant, user) else []),
     ]
+
+
+def _at_home(tenant, user) -> bool:
+    return tenant is not None and user is not None and user.tenant_id == tenant.id
 
 
 @hookimpl

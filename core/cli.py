@@ -108,6 +108,20 @@ def _init(tree_file: str | None) -> None:
             click.echo(f"  {label}:{', '.join(slugs)}")
     if report.kept:
         click.echo(f"  保留(文件中已没有,但仍有数据):{', '.join(report.kept)}", err=True)
+    _create_vocabularies()
+
+
+def _create_vocabularies() -> None:
+    """The vocabularies the plugins declare, created for the root tenant where missing."""
+    from .vocabularies import create_declared
+
+    root = session.scalar(select(Tenant).where(Tenant.parent_id.is_(None)).order_by(Tenant.position).limit(1))
+    if root is None:
+        return
+    created = create_declared(session, root, current_app.extensions["quanhui.entities"].vocabularies)
+    session.commit()
+    if created:
+        click.echo(f"  新建词表:{', '.join(created)}")
 
 
 @click.command()

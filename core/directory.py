@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .entities.definitions import EntityType, Field
 from .entities.models import EntityValue
 from .plugins import PluginMeta, hookimpl
+from .vocabularies import VocabularyDeclaration
 from .web.shell import NavItem, Widget
 
 meta = PluginMeta(
@@ -45,7 +46,9 @@ ASSOCIATION = EntityType(
               listed=True),
         Field("supervisor", "业务主管单位", indexed=True),
         Field("industry_department", "行业管理部门", indexed=True, listed=True),
-        Field("industry_chain", "所属产业链", kind="choice", choices=INDUSTRY_CHAINS, indexed=True),
+        # The choices are the city's 「产业链」 vocabulary; INDUSTRY_CHAINS only where none is defined.
+        Field("industry_chain", "所属产业链", kind="choice", vocabulary="industry_chains", choices=INDUSTRY_CHAINS,
+              indexed=True),
         Field("registered_on", "登记日期", kind="date", indexed=True),
         Field("legal_representative", "法定代表人", max_length=40),
         Field("member_count", "会员数", kind="integer", minimum=0, indexed=True),
@@ -62,6 +65,11 @@ def quanhui_entity_types():
 
 
 @hookimpl
+def quanhui_vocabularies():
+    return [VocabularyDeclaration("industry_chains", "产业链", INDUSTRY_CHAINS, description="协会商会所属的产业链")]
+
+
+@hookimpl
 def quanhui_nav_items(tenant, user):
     return [NavItem("协会商会名录", "entities.index", order=10, args={"type_name": "association"})]
 
@@ -73,6 +81,9 @@ def quanhui_demo_data(session, tenant):
     from .entities import service_for
 
     if tenant.is_root:
+        from .vocabularies import set_terms
+
+        set_terms(session, tenant, "industry_chains", INDUSTRY_CHAINS, label="产业链", actor=None)
         records = city_associations(338)
     else:
         records = district_associations(tenant.slug, tenant.code, 40 + int(tenant.code) % 37, name=tenant.name)

@@ -240,6 +240,31 @@ def quanhui_entity_types():
 
 
 @hookspec
+def quanhui_vocabularies():
+    """Return the :class:`core.api.VocabularyDeclaration` lists the plugin's fields use.
+
+    A vocabulary is a named, ordered list of terms the city maintains under 「词表」 and
+    every district uses read-only (the nearest ancestor-or-self that defines it wins). A
+    choice or multi-choice field names one with ``vocabulary=`` instead of listing
+    ``choices``; its choices are then the terms as the tenant sees them, in forms,
+    validation, Excel templates and the tenant's OpenAPI document, changed at once when
+    the city edits the list. ``quanhui init`` creates each declared vocabulary the city
+    does not have yet, with the declared terms, which also apply until then. A stored
+    value that was later taken off the list still shows, and survives unrelated edits.
+    Vocabulary names are global: a name another plugin declared first is ignored (and logged).
+
+    Example::
+
+        @hookimpl
+        def quanhui_vocabularies():
+            return [VocabularyDeclaration("needs", "需求类别", ("产业发展", "技术", "销售渠道", "融资"))]
+
+        # in quanhui_entity_types:
+        Field("need", "需求类别", kind="choice", vocabulary="needs", indexed=True)
+    """
+
+
+@hookspec
 def quanhui_validate_entity(tenant, entity_type, data, previous):
     """Check a record beyond its fields' own rules; return ``{field: message}`` for each fault.
 

@@ -5,8 +5,9 @@ from .entities.models import CustomField, Entity, EntityRevision, EntityValue
 from .plugin_state import PluginSetting
 from .platform_flags import PlatformFlag
 from .tenancy import Tenant
+from .vocabularies import Vocabulary
 
 __all__ = [
     "ApiToken", "AuditEvent", "CustomField", "Entity", "EntityRevision", "EntityValue",
-    "LoginSession", "PlatformFlag", "PluginSetting", "Tenant", "User",
+    "LoginSession", "PlatformFlag", "PluginSetting", "Tenant", "User", "Vocabulary",
 ]

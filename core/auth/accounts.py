@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..db import utcnow
 from ..tenancy import Tenant, TenantScope, system_scope, use_scope
 from .models import ApiToken, User, new_token, token_digest
 from .passwords import hash_password, policy_errors
@@ -98,9 +99,28 @@ def create_api_token(session: Session, user: User, name: str, *, actor=audit.CUR
     name = name.strip()
     if not name:
         raise AccountError({"name": "请给令牌起个名字,例如用途或系统名"})
+    if len(name) > 80:
+        raise AccountError({"name": "令牌名称不能超过 80 个字"})
     token = new_token("qh_")
     with use_scope(session, TenantScope.of(user.tenant_id)):
         session.add(ApiToken(tenant_id=user.tenant_id, user_id=user.id, name=name, token_hash=token_digest(token)))
         session.flush()
     audit.record(session, "token.created", tenant_id=user.tenant_id, target=user.username, actor=actor, name=name)
     return token
+
+
+def revoke_api_token(session: Session, token_row: ApiToken, actor=audit.CURRENT_USER) -> bool:
+    """Revoke ``token_row`` at once (the next call with it gets 401); audited as ``token.revoked``.
+
+    Returns whether anything changed: revoking a revoked token is a no-op.
+    """
+    if token_row.revoked_at is not None:
+        return False
+    with use_scope(session, TenantScope.of(token_row.tenant_id)):
+        token_row.revoked_at = utcnow()
+        session.flush()
+    audit.record(
+        session, "token.revoked", tenant_id=token_row.tenant_id, target=token_row.user.username, actor=actor,
+        name=token_row.name,
+    )
+    return True

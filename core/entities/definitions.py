@@ -56,14 +56,17 @@ class Field:
     maximum: float | None = None
     #: Shown as a column of the list page.
     listed: bool = False
+    #: For choice and multi_choice: the name of a vocabulary (see :mod:`core.vocabularies`)
+    #: whose terms, as the tenant sees them, are the choices; ``choices`` may then be empty.
+    vocabulary: str | None = None
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name) or self.name in RESERVED_NAMES:
             raise DefinitionError(f"字段名 {self.name!r} 不可用:需以小写字母开头,只含小写字母、数字和下划线,且不是保留字")
         if self.kind not in FIELD_KINDS:
             raise DefinitionError(f"字段 {self.name} 的类型 {self.kind!r} 未知")
-        if self.kind in ("choice", "multi_choice") and not self.choices:
-            raise DefinitionError(f"字段 {self.name} 是选择题,需要至少一个选项")
+        if self.kind in ("choice", "multi_choice") and not self.choices and not self.vocabulary:
+            raise DefinitionError(f"字段 {self.name} 是选择题,需要至少一个选项或一个词表")
         if self.kind == "reference" and not self.target:
             raise DefinitionError(f"字段 {self.name} 关联记录,需要指明关联的类型")
         if not self.label.strip():

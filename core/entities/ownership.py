@@ -9,13 +9,13 @@ API call or export can reach another association's records.
 """
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
 from ..tenancy import ScopedSession
 from .definitions import EntityType
-from .models import Entity
+from .models import Entity, EntityValue
 
 ASSOCIATION_KEY = "quanhui.association"
 ASSOCIATION_TYPE = "association"
@@ -46,10 +46,13 @@ def _restrict_statement(state: ORMExecuteState) -> None:
     association_id = state.session.info.get(ASSOCIATION_KEY)
     if association_id is None or state.is_column_load or state.is_relationship_load or state.is_insert:
         return
-    if not any(getattr(table, "name", "") == Entity.__tablename__ for table in find_tables(
-        state.statement, include_aliases=True, include_crud=True
-    )):
-        return
-    state.statement = state.statement.options(
-        with_loader_criteria(Entity, lambda cls: cls.owner_id == association_id, include_aliases=True)
-    )
+    touched = {getattr(table, "name", "") for table in find_tables(state.statement, include_aliases=True, include_crud=True)}
+    if Entity.__tablename__ in touched:
+        state.statement = state.statement.options(
+            with_loader_criteria(Entity, lambda cls: cls.owner_id == association_id, include_aliases=True)
+        )
+    if EntityValue.__tablename__ in touched:  # counts over projections alone (widgets, reports)
+        owned = select(Entity.id).where(Entity.owner_id == association_id)
+        state.statement = state.statement.options(
+            with_loader_criteria(EntityValue, lambda cls: cls.entity_id.in_(owned), include_aliases=True)
+        )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..plugins import PluginRegistry
 from ..tenancy import Tenant, system_scope
+from ..vocabularies import declared as declared_vocabularies, in_effect as vocabularies_in_effect
 from .definitions import DefinitionError, EntityType, Field
 from .fields import build_schema
 from .models import CustomField
@@ -29,6 +30,8 @@ class EntityRegistry:
 
     def __init__(self, plugins: PluginRegistry):
         self.types: dict[str, EntityType] = {}
+        #: Declared vocabularies; a vocabulary field's choices default to their terms.
+        self.vocabularies = declared_vocabularies(plugins)
         load_order = list(plugins.plugins)
         outcomes = sorted(plugins.each("quanhui_entity_types"), key=lambda o: load_order.index(o.plugin))
         for outcome in outcomes:
@@ -41,7 +44,7 @@ class EntityRegistry:
                         entity_type.name, outcome.plugin, self.types[entity_type.name].plugin,
                     )
                     continue
-                self.types[entity_type.name] = _with_plugin(entity_type, outcome.plugin)
+                self.types[entity_type.name] = self._with_vocabularies(_with_plugin(entity_type, outcome.plugin), {})
 
     def available(self, enabled: frozenset[str]) -> list[EntityType]:
         return [t for t in self.types.values() if t.plugin in enabled]
@@ -58,7 +61,25 @@ class EntityRegistry:
                 logger.error("custom field %s.%s is shadowed by the plugin's own field", name, field.name)
                 continue
             added.append(field)
-        return base.with_fields(tuple(added))
+        resolved = base.with_fields(tuple(added))
+        if any(f.vocabulary for f in resolved.fields):
+            resolved = self._with_vocabularies(resolved, vocabularies_in_effect(session, tenant))
+        return resolved
+
+    def _with_vocabularies(self, entity_type: EntityType, in_effect: dict) -> EntityType:
+        """``entity_type`` with each vocabulary field's choices set to the terms in effect
+        (else the declared defaults, else the field's own choices)."""
+        if not any(f.vocabulary for f in entity_type.fields):
+            return entity_type
+        fields = []
+        for field in entity_type.fields:
+            if field.vocabulary:
+                found = in_effect.get(field.vocabulary)
+                declaration = self.vocabularies.get(field.vocabulary)
+                choices = (found.terms if found is not None else ()) or (declaration.terms if declaration else ())
+                field = dataclasses.replace(field, choices=choices or field.choices)
+            fields.append(field)
+        return dataclasses.replace(entity_type, fields=tuple(fields))
 
 
 def _with_plugin(entity_type: EntityType, plugin: str) -> EntityType:

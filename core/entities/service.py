@@ -124,7 +124,7 @@ class EntityService:
         merged = {**(previous or {}), **clean_input(entity_type, raw)}
         known = {f.name for f in entity_type.fields}
         merged_known = {k: v for k, v in merged.items() if k in known}
-        schema = schema_for(entity_type)
+        schema = schema_for(_keeping_previous_choices(entity_type, previous))
         errors: dict[str, list[str]] = {}
         denied: dict[str, list[str]] = {}
         confirmed, accepted = self._confirmed_codes(entity_type, merged_known, asked, previous, denied)
@@ -235,12 +235,16 @@ class EntityService:
         entity.deleted_at = None
         return self._save(entity_type, entity, "restore", None, entity.data)
 
+    def may_create(self, entity_type: EntityType) -> bool:
+        """False for an association account and a type no association owns (the 新建 button hides)."""
+        return restricted_association(self.session) is None or entity_type.owner_field is not None
+
     def _for_own_association(self, entity_type: EntityType, raw: dict[str, Any], *, creating: bool = False) -> dict:
         """An association account files records for its own association only."""
         association_id = restricted_association(self.session)
         if association_id is None:
             return raw
-        if creating and entity_type.owner_field is None:
+        if creating and not self.may_create(entity_type):
             raise Forbidden(f"协会账号不能新建{entity_type.label}")
         if entity_type.owner_field is None:
             return raw
@@ -343,6 +347,25 @@ def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, dat
         for field in entity_type.indexed_fields
         for column, value in projection_values(field, data.get(field.name))
     ]
+
+
+def _keeping_previous_choices(entity_type: EntityType, previous: dict[str, Any] | None) -> EntityType:
+    """``entity_type`` whose choice fields also accept the values ``previous`` holds, so a
+    value taken off a list (a vocabulary term, a designer's choice) survives unrelated edits."""
+    if not previous:
+        return entity_type
+    fields, changed = [], False
+    state = entity_type.workflow.field if entity_type.workflow is not None else None
+    for field in entity_type.fields:
+        value = previous.get(field.name)
+        if field.kind in ("choice", "multi_choice") and field.name != state and value not in (None, "", []):
+            kept = [v for v in (value if isinstance(value, list) else [value])
+                    if isinstance(v, str) and v not in field.choices]
+            if kept:
+                field = dataclasses.replace(field, choices=(*field.choices, *dict.fromkeys(kept)))
+                changed = True
+        fields.append(field)
+    return dataclasses.replace(entity_type, fields=tuple(fields)) if changed else entity_type
 
 
 def _flatten(messages) -> list[str]:

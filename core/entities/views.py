@@ -89,6 +89,7 @@ def index(tenant, type_name):
         result, error = search(session, entity_type, page=1, per_page=PER_PAGE), str(refusal)
     context = {
         "entity_type": entity_type, "result": result, "columns": _columns(entity_type),
+        "may_create": current_service().may_create(entity_type),
         "arguments": arguments, "error": error,
         "filter_fields": [f for f in entity_type.indexed_fields if f.kind in ("choice", "multi_choice")],
     }
@@ -101,6 +102,8 @@ def index(tenant, type_name):
 @require_permission("entities.edit")
 def new(tenant, type_name):
     entity_type = _type(type_name)
+    if not current_service().may_create(entity_type):
+        abort(403, f"协会账号不能新建{entity_type.label}")
     values = {f.name: f.default for f in entity_type.fields if f.default is not None}
     return render_template("entities/form.html", **_form_context(entity_type, None, values, {}))
 

@@ -7,8 +7,8 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import func, select
 
 from ..audit import AuditEvent
-from ..auth.accounts import AccountError, create_user
-from ..auth.models import User
+from ..auth.accounts import AccountError, create_user, revoke_api_token
+from ..auth.models import ApiToken, User
 from ..auth.permissions import ROLES, require_permission
 from ..db import session
 from ..entities.models import Entity, EntityValue
@@ -102,7 +102,17 @@ def users(tenant):
 
 def _users_context(**extra) -> dict:
     page = Page.from_request(select(User).order_by(User.username))
-    return {"page": page, "roles": ROLES, "form": {}, "errors": {}, "associations": _associations(), **extra}
+    return {
+        "page": page, "roles": ROLES, "form": {}, "errors": {}, "associations": _associations(),
+        "tokens": _active_tokens(), **extra,
+    }
+
+
+def _active_tokens() -> list[ApiToken]:
+    """The live API tokens of the tenant's users, with their users (one query)."""
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.revoked_at.is_(None)).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ))
 
 
 def _associations() -> dict[int, str]:
@@ -157,6 +167,20 @@ def set_user_active(tenant, user_id):
     return render_block("admin/users.html", "users_panel", **_users_context())
 
 
+@bp.post("/tokens/<int:token_id>/revoke")
+@require_permission("core.manage_users")
+def revoke_token(tenant, token_id):
+    """An admin revokes any API token of the tenant's users (a lost laptop, a leaver)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == g.tenant.id))
+    if row is None:
+        abort(404)
+    revoke_api_token(session, row, actor=current_user.user)
+    session.commit()
+    if not is_htmx():
+        return redirect_to(url_for("admin.users"))
+    return render_block("admin/users.html", "users_panel", **_users_context(revoked_token=row.name))
+
+
 @bp.get("/audit")
 @require_permission("core.view_audit")
 def audit_log(tenant):
@@ -185,4 +209,13 @@ ACTION_LABELS = {
     "user.activated": "恢复用户",
     "user.deactivated": "停用用户",
     "token.created": "创建 API 令牌",
+    "vocabulary.changed": "修改词表",
+    "field.added": "添加字段",
+    "field.changed": "修改字段",
+    "field.retired": "停用字段",
+    "field.restored": "恢复字段",
+    "entity.transition": "流程操作",
+    "entity.code_confirmed": "确认例外信用代码",
+    "entities.import": "导入记录",
+    "token.revoked": "撤销 API 令牌",
 }

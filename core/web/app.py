@@ -27,10 +27,12 @@ from ..entities import api as entity_api
 from ..entities import designer_views
 from ..entities import excel_views as entity_excel
 from ..reports import api as report_api, views as report_views
+from .. import vocabulary_views
 from ..entities.registry import EntityRegistry
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
+from . import account
 from .htmx import vary_on_htmx
 from .pagination import page_url, url_with
 
@@ -107,6 +109,8 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         entity_excel.bp,
         report_views.bp,
         report_api.bp,
+        vocabulary_views.bp,
+        account.bp,
     ):
         app.register_blueprint(blueprint)
     _mount_plugin_blueprints(app, registry)

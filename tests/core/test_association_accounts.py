@@ -138,3 +138,8 @@ def test_the_cli_binds_an_account_by_credit_code(app, quanhui_plugins, directory
 
         with system_scope(session):
             assert session.scalar(select(User.association_id).where(User.username == "wuliu")) == directory["物流协会"]
+
+
+def test_counts_over_projections_are_confined_too(software_account):
+    dashboard = software_account.get("/lixia/").get_data(as_text=True)
+    assert "正常 <strong>1</strong>" in dashboard  # lixia has two associations; the account sees its own

@@ -4,14 +4,21 @@
 ``app.url_map``, how to fill the URL's arguments, what form data a POST sends, and the
 status each actor must get. Requests target lixia (历下区); the routes that take an
 object id are also asked for shizhong's (市中区) object *under /lixia/*, which must
-answer 404 like an object that does not exist.
+answer 404 like an object that does not exist. Routes on a record are also asked for
+another association of lixia, one lixia's association account does not act for: the
+staff reach it as any record, the association account gets 404.
 
 A route that is in ``app.url_map`` but not in the table fails the sweep: whoever adds a
 route decides here who may reach it.
 
 Actors: anonymous; lixia's viewer, editor and admin; shizhong's admin (a sibling
 district: everything under /lixia/ is 404 to it); jinan's admin (the city, an ancestor:
-it reads every descendant and keeps its role there, so it gets what lixia's admin gets).
+it reads every descendant and keeps its role there, so it gets what lixia's admin gets);
+lixia's association account, bound to lixia's live association (the one the sweep names
+as ``Ref("association")``): it views and edits records (``entities.view``/``edit``) but
+only those its association owns, so any other association (another of lixia's,
+shizhong's) is 404 to it wherever its permissions would let it act; it neither creates
+associations, deletes, restores, imports, reads reports nor administers (403).
 """
 from __future__ import annotations
 
@@ -21,7 +28,9 @@ from collections.abc import Mapping
 import pytest
 from sqlalchemy import func, select
 
-ACTORS = ("anonymous", "lixia-viewer", "lixia-editor", "lixia-admin", "shizhong-admin", "jinan-admin")
+ACTORS = (
+    "anonymous", "lixia-viewer", "lixia-editor", "lixia-admin", "shizhong-admin", "jinan-admin", "lixia-association",
+)
 SKIPPED_ENDPOINTS = {"static"}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -47,31 +56,54 @@ class Route:
     csrf_data: Mapping | None = None
     #: Status per actor when the id arguments name shizhong's object (under /lixia/).
     foreign: Mapping[str, int] | None = None
+    #: Status per actor when ``Ref("association")`` names another live association of lixia,
+    #: one the association account does not act for: the staff see it, the account gets 404.
+    other: Mapping[str, int] | None = None
 
 
-def statuses(anonymous, viewer, editor, admin, sibling, city) -> dict[str, int]:
-    return dict(zip(ACTORS, (anonymous, viewer, editor, admin, sibling, city), strict=True))
+def statuses(anonymous, viewer, editor, admin, sibling, city, association) -> dict[str, int]:
+    return dict(zip(ACTORS, (anonymous, viewer, editor, admin, sibling, city, association), strict=True))
 
 
 # Profiles. Anonymous: 302 to /login for pages, 401 JSON for /api/. Sibling: 404 for
-# anything under /lixia/. City admin: what lixia's admin gets.
-MEMBER_PAGE = statuses(302, 200, 200, 200, 404, 200)
-MEMBER_API = statuses(401, 200, 200, 200, 404, 200)
-ADMIN_PAGE = statuses(302, 403, 403, 200, 404, 200)
-EDITOR_POST = statuses(302, 403, 200, 200, 404, 200)
+# anything under /lixia/. City admin: what lixia's admin gets. Association account: what
+# a viewer gets, plus editing the records its association owns.
+MEMBER_PAGE = statuses(302, 200, 200, 200, 404, 200, 200)
+MEMBER_API = statuses(401, 200, 200, 200, 404, 200, 200)
+ADMIN_PAGE = statuses(302, 403, 403, 200, 404, 200, 403)
+EDITOR_POST = statuses(302, 403, 200, 200, 404, 200, 403)
+#: Reports are for the staff (``reports.view``), not for association accounts.
+STAFF_PAGE = statuses(302, 200, 200, 200, 404, 200, 403)
+STAFF_API = statuses(401, 200, 200, 200, 404, 200, 403)
 #: A foreign object under /lixia/: 404 once the actor passes the permission check.
-FOREIGN_PAGE = statuses(302, 404, 404, 404, 404, 404)
-FOREIGN_API = statuses(401, 404, 404, 404, 404, 404)
-FOREIGN_ADMIN_POST = statuses(302, 403, 403, 404, 404, 404)
+FOREIGN_PAGE = statuses(302, 404, 404, 404, 404, 404, 404)
+FOREIGN_API = statuses(401, 404, 404, 404, 404, 404, 404)
+FOREIGN_ADMIN_POST = statuses(302, 403, 403, 404, 404, 404, 403)
 #: Entity pages: editors change records; a change answers 303 to the record or the list.
-EDITOR_PAGE = statuses(302, 403, 200, 200, 404, 200)
-EDITOR_CHANGE = statuses(302, 403, 303, 303, 404, 303)
-FOREIGN_EDITOR = statuses(302, 403, 404, 404, 404, 404)
+#: The association account edits (``entities.edit``) its own association...
+EDITOR_PAGE = statuses(302, 403, 200, 200, 404, 200, 200)
+EDITOR_CHANGE = statuses(302, 403, 303, 303, 404, 303, 303)
+FOREIGN_EDITOR = statuses(302, 403, 404, 404, 404, 404, 404)
+#: ...but deleting, restoring and importing are the staff editors' (403 to it), and so is
+#: creating an association (the service refuses: 403).
+STAFF_EDITOR_PAGE = statuses(302, 403, 200, 200, 404, 200, 403)
+STAFF_EDITOR_CHANGE = statuses(302, 403, 303, 303, 404, 303, 403)
+FOREIGN_STAFF_EDITOR = statuses(302, 403, 404, 404, 404, 404, 403)
 #: A route every member may reach, on an object it does not apply to (a type without a workflow).
-MEMBER_NOT_FOUND_PAGE = statuses(302, 404, 404, 404, 404, 404)
-MEMBER_NOT_FOUND_API = statuses(401, 404, 404, 404, 404, 404)
+MEMBER_NOT_FOUND_PAGE = statuses(302, 404, 404, 404, 404, 404, 404)
+MEMBER_NOT_FOUND_API = statuses(401, 404, 404, 404, 404, 404, 404)
 #: Admin changes by plain form post answer 303 back to the page.
-ADMIN_CHANGE = statuses(302, 403, 403, 303, 404, 303)
+ADMIN_CHANGE = statuses(302, 403, 403, 303, 404, 303, 403)
+#: The signed-in user's own pages (API tokens) exist only in the home tenant: the city's
+#: admin visiting lixia gets 404 there, like the sibling.
+OWN_PAGE = statuses(302, 200, 200, 200, 404, 404, 200)
+OWN_CHANGE = statuses(302, 303, 303, 303, 404, 404, 303)
+FOREIGN_OWN = statuses(302, 404, 404, 404, 404, 404, 404)
+#: Another association of lixia: what the staff get on any record, 404 to the association account.
+OTHER_PAGE = statuses(302, 200, 200, 200, 404, 200, 404)
+OTHER_API = statuses(401, 200, 200, 200, 404, 200, 404)
+OTHER_EDITOR_PAGE = statuses(302, 403, 200, 200, 404, 200, 404)
+OTHER_EDITOR_CHANGE = statuses(302, 403, 303, 303, 404, 303, 404)
 LIXIA = {"tenant": "lixia"}
 ASSOCIATIONS = {"tenant": "lixia", "type_name": "association"}
 ASSOCIATION = {**ASSOCIATIONS, "entity_id": Ref("association")}
@@ -80,9 +112,9 @@ RECORD = {"name": "历下区软件行业协会", "uscc": "51420000MJH200395N", "
 
 ROUTES: dict[tuple[str, str], Route] = {
     # Public routes.
-    ("health.healthz", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200)),
-    ("auth.home", "GET"): Route({}, statuses(302, 302, 302, 302, 302, 302)),
-    ("auth.login", "GET"): Route({}, statuses(200, 302, 302, 302, 302, 302)),
+    ("health.healthz", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200, 200)),
+    ("auth.home", "GET"): Route({}, statuses(302, 302, 302, 302, 302, 302, 302)),
+    ("auth.login", "GET"): Route({}, statuses(200, 302, 302, 302, 302, 302, 302)),
     # The tenant shell and the core's admin pages.
     ("shell.dashboard", "GET"): Route(LIXIA, MEMBER_PAGE),
     ("admin.plugins", "GET"): Route(LIXIA, ADMIN_PAGE),
@@ -106,36 +138,54 @@ ROUTES: dict[tuple[str, str], Route] = {
         csrf_data={"on": ""},  # would deactivate the user
         foreign=FOREIGN_ADMIN_POST,
     ),
+    # An admin revokes an API token of the tenant's users (lixia's target user's; shizhong's
+    # target user's in the foreign variant).
+    ("admin.revoke_token", "POST"): Route(
+        {"tenant": "lixia", "token_id": Ref("user_token")}, ADMIN_CHANGE, foreign=FOREIGN_ADMIN_POST
+    ),
+    # The user's own API tokens, in the home tenant only. ``Ref("token")`` is the actor's own
+    # token (shizhong's target user's in the foreign variant: someone else's is 404).
+    ("account.tokens", "GET"): Route(LIXIA, OWN_PAGE),
+    # Creating answers 200: the page with the new token, shown once (no redirect).
+    ("account.create_token", "POST"): Route(LIXIA, statuses(302, 200, 200, 200, 404, 404, 200), data={"name": "巡检令牌"}),
+    ("account.revoke_token", "POST"): Route(
+        {"tenant": "lixia", "token_id": Ref("token")}, OWN_CHANGE, foreign=FOREIGN_OWN
+    ),
     # The generic entity pages, on the core's association type.
     ("entities.index", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
-    ("entities.new", "GET"): Route(ASSOCIATIONS, EDITOR_PAGE),
-    ("entities.create", "POST"): Route(ASSOCIATIONS, EDITOR_CHANGE, data=RECORD),
+    ("entities.new", "GET"): Route(ASSOCIATIONS, STAFF_EDITOR_PAGE),
+    ("entities.create", "POST"): Route(ASSOCIATIONS, STAFF_EDITOR_CHANGE, data=RECORD),
     ("entities.check_field", "POST"): Route({**ASSOCIATIONS, "field_name": "uscc"}, MEMBER_PAGE, data=RECORD),
-    ("entities.detail", "GET"): Route(ASSOCIATION, MEMBER_PAGE, foreign=FOREIGN_PAGE),
-    ("entities.revision", "GET"): Route({**ASSOCIATION, "version": 1}, MEMBER_PAGE, foreign=FOREIGN_PAGE),
-    ("entities.edit", "GET"): Route(ASSOCIATION, EDITOR_PAGE, foreign=FOREIGN_EDITOR),
+    ("entities.detail", "GET"): Route(ASSOCIATION, MEMBER_PAGE, foreign=FOREIGN_PAGE, other=OTHER_PAGE),
+    ("entities.revision", "GET"): Route(
+        {**ASSOCIATION, "version": 1}, MEMBER_PAGE, foreign=FOREIGN_PAGE, other=OTHER_PAGE
+    ),
+    ("entities.edit", "GET"): Route(ASSOCIATION, EDITOR_PAGE, foreign=FOREIGN_EDITOR, other=OTHER_EDITOR_PAGE),
     ("entities.update", "POST"): Route(
         ASSOCIATION, EDITOR_CHANGE, data={**RECORD, "version": "1"},
-        csrf_data={**RECORD, "name": "被篡改的名称", "version": "1"}, foreign=FOREIGN_EDITOR,
+        csrf_data={**RECORD, "name": "被篡改的名称", "version": "1"}, foreign=FOREIGN_EDITOR, other=OTHER_EDITOR_CHANGE,
     ),
     # Workflow transitions: the association has no workflow, so every member who may read
     # it gets 404 (who may fire a real transition is the transition's own rule:
     # tests/core/test_workflows.py).
     ("entities.transition", "POST"): Route(
-        {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_PAGE, data={"version": "1"}, foreign=MEMBER_NOT_FOUND_PAGE
+        {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_PAGE, data={"version": "1"}, foreign=MEMBER_NOT_FOUND_PAGE,
+        other=MEMBER_NOT_FOUND_PAGE,
     ),
-    ("entities.recycle", "GET"): Route(ASSOCIATIONS, EDITOR_PAGE),
+    ("entities.recycle", "GET"): Route(ASSOCIATIONS, STAFF_EDITOR_PAGE),
     ("entities.restore", "POST"): Route(
-        {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, EDITOR_CHANGE, foreign=FOREIGN_EDITOR
+        {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR
     ),
     # Excel: template, export, import (an upload without a file is refused), progress.
     ("entity_excel.page", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
     ("entity_excel.template", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
     ("entity_excel.export", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
-    ("entity_excel.import_", "POST"): Route(ASSOCIATIONS, statuses(302, 403, 422, 422, 404, 422), data={"mode": "all"}),
-    ("entity_excel.progress", "GET"): Route({**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, EDITOR_PAGE),
+    ("entity_excel.import_", "POST"): Route(
+        ASSOCIATIONS, statuses(302, 403, 422, 422, 404, 422, 403), data={"mode": "all"}
+    ),
+    ("entity_excel.progress", "GET"): Route({**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, STAFF_EDITOR_PAGE),
     ("entity_excel.errors", "GET"): Route(
-        {**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, statuses(302, 403, 404, 404, 404, 404)
+        {**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, statuses(302, 403, 404, 404, 404, 404, 403)
     ),
     # The field designer.
     ("field_designer.index", "GET"): Route(LIXIA, ADMIN_PAGE),
@@ -152,22 +202,32 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("field_designer.retire_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE),
     ("field_designer.restore_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE),
     # The records API (JSON bodies: the sweep's form bodies are refused as 400 before any write).
-    ("entity_api.openapi_document", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200)),
+    ("entity_api.openapi_document", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200, 200)),
     ("entity_api.tenant_openapi_document", "GET"): Route(LIXIA, MEMBER_API),
     ("entity_api.list_entities", "GET"): Route(ASSOCIATIONS, MEMBER_API),
-    ("entity_api.get_entity", "GET"): Route(ASSOCIATION, MEMBER_API, foreign=FOREIGN_API),
-    ("entity_api.create_entity", "POST"): Route(ASSOCIATIONS, statuses(401, 403, 400, 400, 404, 400), data=RECORD),
+    ("entity_api.get_entity", "GET"): Route(ASSOCIATION, MEMBER_API, foreign=FOREIGN_API, other=OTHER_API),
+    ("entity_api.create_entity", "POST"): Route(
+        ASSOCIATIONS, statuses(401, 403, 400, 400, 404, 400, 400), data=RECORD
+    ),
     ("entity_api.update_entity", "PATCH"): Route(
-        ASSOCIATION, statuses(401, 403, 428, 428, 404, 428), foreign=statuses(401, 403, 404, 404, 404, 404)
+        ASSOCIATION, statuses(401, 403, 428, 428, 404, 428, 428), foreign=statuses(401, 403, 404, 404, 404, 404, 404),
+        other=statuses(401, 403, 428, 428, 404, 428, 404),
     ),
     # Reports: the tenant's list, a report's page, its Excel and its JSON.
-    ("reports.index", "GET"): Route(LIXIA, MEMBER_PAGE),
-    ("reports.show", "GET"): Route({"tenant": "lixia", "name": "association_status"}, MEMBER_PAGE),
-    ("reports.download", "GET"): Route({"tenant": "lixia", "name": "association_status"}, MEMBER_PAGE),
-    ("report_api.list_reports", "GET"): Route(LIXIA, MEMBER_API),
-    ("report_api.report", "GET"): Route({"tenant": "lixia", "name": "association_status"}, MEMBER_API),
+    ("reports.index", "GET"): Route(LIXIA, STAFF_PAGE),
+    ("reports.show", "GET"): Route({"tenant": "lixia", "name": "association_status"}, STAFF_PAGE),
+    ("reports.download", "GET"): Route({"tenant": "lixia", "name": "association_status"}, STAFF_PAGE),
+    ("report_api.list_reports", "GET"): Route(LIXIA, STAFF_API),
+    ("report_api.report", "GET"): Route({"tenant": "lixia", "name": "association_status"}, STAFF_API),
+    # Vocabularies: every member reads them; the city's lists are read-only in a district,
+    # so even lixia's admin (and the city's admin acting in lixia) gets 403 on a save.
+    ("vocabularies.index", "GET"): Route(LIXIA, MEMBER_PAGE),
+    ("vocabularies.show", "GET"): Route({"tenant": "lixia", "name": "industry_chains"}, MEMBER_PAGE),
+    ("vocabularies.save", "POST"): Route(
+        {"tenant": "lixia", "name": "industry_chains"}, statuses(302, 403, 403, 403, 404, 403, 403), data={"terms": "新材料"}
+    ),
     ("entity_api.transition_entity", "POST"): Route(
-        {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_API, foreign=MEMBER_NOT_FOUND_API
+        {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_API, foreign=MEMBER_NOT_FOUND_API, other=MEMBER_NOT_FOUND_API
     ),
     # The core API.
     ("api.tenant_info", "GET"): Route(LIXIA, MEMBER_API),
@@ -183,17 +243,20 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"tenant": "lixia", "notice_id": Ref("notice")}, MEMBER_API, foreign=FOREIGN_API
     ),
     # Deletes lixia's association: after every route that reads it.
-    ("entities.delete", "POST"): Route(ASSOCIATION, EDITOR_CHANGE, foreign=FOREIGN_EDITOR),
+    ("entities.delete", "POST"): Route(
+        ASSOCIATION, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR, other=STAFF_EDITOR_CHANGE
+    ),
     # Deletes an association of its own, after every route that reads the shared one.
     ("entity_api.delete_entity", "DELETE"): Route(
-        {**ASSOCIATIONS, "entity_id": Ref("api_association")}, statuses(401, 403, 204, 204, 404, 204), foreign=statuses(401, 403, 404, 404, 404, 404)
+        {**ASSOCIATIONS, "entity_id": Ref("api_association")}, statuses(401, 403, 204, 204, 404, 204, 403),
+        foreign=statuses(401, 403, 404, 404, 404, 404, 403),
     ),
     # Last, because they change who the client is: signing out, then in again as oneself
     # (anonymous signs in as lixia's target user).
-    ("auth.logout", "POST"): Route({}, statuses(302, 303, 303, 303, 303, 303)),
+    ("auth.logout", "POST"): Route({}, statuses(302, 303, 303, 303, 303, 303, 303)),
     ("auth.login", "POST"): Route(
         {},
-        statuses(303, 303, 303, 303, 303, 303),
+        statuses(303, 303, 303, 303, 303, 303, 303),
         data={"username": Ref("own_username"), "password": Ref("password")},
         csrf_data={"username": Ref("other_username"), "password": Ref("password")},
     ),
@@ -248,6 +311,7 @@ def world(app, db_session, make_user):
 
     lixia_target = make_user("lixia", "viewer", username="lixia-target")
     shizhong_target = make_user("shizhong", "viewer", username="shizhong-target")
+    lixia_token, shizhong_token = token_id(app, lixia_target), token_id(app, shizhong_target)
     with system_scope(db_session):
         notices = dict(
             db_session.execute(
@@ -256,9 +320,29 @@ def world(app, db_session, make_user):
         )
     assert set(notices) == {"lixia", "shizhong"}, notices
     return {
-        "lixia": {"notice": notices["lixia"], "user": lixia_target.id, **associations(db_session, "lixia")},
-        "shizhong": {"notice": notices["shizhong"], "user": shizhong_target.id, **associations(db_session, "shizhong")},
+        "lixia": {
+            "notice": notices["lixia"], "user": lixia_target.id, "user_token": lixia_token,
+            **associations(db_session, "lixia"),
+        },
+        "shizhong": {
+            "notice": notices["shizhong"], "user": shizhong_target.id, "user_token": shizhong_token,
+            "token": shizhong_token, **associations(db_session, "shizhong"),
+        },
     }
+
+
+def token_id(app, user) -> int:
+    """The id of a new API token of ``user``."""
+    from core.auth.accounts import create_api_token
+    from core.auth.models import ApiToken
+    from core.db import session
+    from core.tenancy import system_scope
+
+    with app.app_context():
+        create_api_token(session, user, "巡检用令牌", actor=None)
+        session.commit()
+        with system_scope(session):
+            return session.scalar(select(func.max(ApiToken.id)).where(ApiToken.user_id == user.id))
 
 
 def associations(db_session, slug: str) -> dict[str, int]:
@@ -271,24 +355,49 @@ def associations(db_session, slug: str) -> dict[str, int]:
         service = service_for(tenant)
         association = service.type("association")
         live = service.create(association, RECORD)
+        other = service.create(association, RECORD)
         for_the_api = service.create(association, RECORD)
         deleted = service.create(association, RECORD)
         service.delete(association, deleted)
         service.commit()
-    return {"association": live.id, "api_association": for_the_api.id, "deleted_association": deleted.id}
+    return {
+        "association": live.id, "other_association": other.id, "api_association": for_the_api.id,
+        "deleted_association": deleted.id,
+    }
 
 
-def actor_client(app, make_user, actor: str):
+def actor_client(app, make_user, actor: str, world: Mapping):
+    """A client signed in as ``actor``, its username and password, and the id of an API
+    token of its own (lixia's target user's for anonymous)."""
     from core.testing import TEST_PASSWORD
 
     client = app.test_client()
     if actor == "anonymous":
-        return client, "lixia-target", TEST_PASSWORD
+        return client, "lixia-target", TEST_PASSWORD, world["lixia"]["user_token"]
     slug, role = actor.split("-")
-    user = make_user(slug, role)
+    if role == "association":
+        user = association_account(app, slug, world[slug]["association"])
+    else:
+        user = make_user(slug, role)
     response = client.login(user.username)
     assert response.status_code == 303, response.get_data(as_text=True)
-    return client, user.username, TEST_PASSWORD
+    return client, user.username, TEST_PASSWORD, token_id(app, user)
+
+
+def association_account(app, slug: str, association_id: int):
+    """An association account of ``slug`` acting for the association ``association_id``."""
+    from core.auth.accounts import create_user
+    from core.db import session
+    from core.tenancy import tenant_by_slug
+    from core.testing import TEST_PASSWORD
+
+    with app.app_context():
+        user = create_user(
+            session, tenant_by_slug(session, slug), f"{slug}-association", TEST_PASSWORD, "association",
+            association_id=association_id, actor=None,
+        )
+        session.commit()
+        return user
 
 
 def check_answer(response, expected: int, label: str, problems: list[str]) -> None:
@@ -321,11 +430,12 @@ def test_every_route_is_in_the_table(app):
 @pytest.mark.enable_plugins("noticeboard", tenants=["lixia", "shizhong"])
 @pytest.mark.parametrize("actor", ACTORS)
 def test_route_matrix(app, make_user, world, actor):
-    client, own_username, password = actor_client(app, make_user, actor)
+    client, own_username, password, own_token = actor_client(app, make_user, actor, world)
     ids = {
         "own_username": own_username,
         "other_username": "lixia-target",
         "password": password,
+        "token": own_token,
     }
     problems: list[str] = []
     for endpoint, method in routes_in_sweep_order(app):
@@ -333,6 +443,9 @@ def test_route_matrix(app, make_user, world, actor):
         variants = [("", world["lixia"], route.expect)]
         if route.foreign is not None:
             variants.append((" (shizhong's id)", world["shizhong"], route.foreign))
+        if route.other is not None:
+            other = {**world["lixia"], "association": world["lixia"]["other_association"]}
+            variants.append((" (another lixia association)", other, route.other))
         for note, object_ids, expected in variants:
             values = {**ids, **object_ids}
             url = build_url(app, endpoint, method, route.args, values)
@@ -347,13 +460,16 @@ def test_route_matrix(app, make_user, world, actor):
 def test_state_changes_need_the_csrf_token(app, db_session, make_user, world, token):
     """Every state-changing route refuses a request without a valid CSRF token (400),
     even for lixia's admin, and nothing changes."""
-    from core.auth.models import LoginSession, User
+    from core.auth.models import ApiToken, LoginSession, User
     from core.plugin_state import PluginSetting
     from core.tenancy import system_scope
     from tests.noticeboard import Notice
 
-    client, own_username, password = actor_client(app, make_user, "lixia-admin")
-    values = {**world["lixia"], "own_username": own_username, "other_username": "lixia-target", "password": password}
+    client, own_username, password, own_token = actor_client(app, make_user, "lixia-admin", world)
+    values = {
+        **world["lixia"], "own_username": own_username, "other_username": "lixia-target", "password": password,
+        "token": own_token,
+    }
 
     def snapshot():
         db_session.rollback()
@@ -363,6 +479,10 @@ def test_state_changes_need_the_csrf_token(app, db_session, make_user, world, to
                 "users": db_session.scalar(select(func.count(User.id))),
                 "active users": db_session.scalar(select(func.count(User.id)).where(User.active.is_(True))),
                 "login sessions": db_session.scalar(select(func.count(LoginSession.id))),
+                "api tokens": db_session.scalar(select(func.count(ApiToken.id))),
+                "revoked api tokens": db_session.scalar(
+                    select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_not(None))
+                ),
                 "open login sessions": db_session.scalar(
                     select(func.count(LoginSession.id)).where(LoginSession.revoked_at.is_(None))
                 ),
@@ -387,7 +507,7 @@ def test_state_changes_need_the_csrf_token(app, db_session, make_user, world, to
             response = request(client, method, url, data, values, headers={"X-CSRFToken": "forged-token"})
         assert response.status_code == 400, f"{method} {url} without a valid CSRF token: {response.status_code}"
         checked.append(endpoint)
-    assert "noticeboard.post" in checked and "auth.logout" in checked
+    assert {"noticeboard.post", "auth.logout", "account.create_token", "account.revoke_token"} <= set(checked)
     assert snapshot() == before
     # Still signed in as lixia's admin: neither the login nor the logout went through.
     assert client.get("/lixia/admin/users").status_code == 200
