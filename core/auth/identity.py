@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app, jsonify, redirect, request, url_for
+from flask import Flask, jsonify, redirect, request, url_for
 from flask_login import LoginManager, UserMixin
 from sqlalchemy import select
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session as cookie_session, url_for
+from flask import Blueprint, redirect, render_template, request, session as cookie_session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import audit
 from ..db import session
 from ..tenancy import Tenant, system_scope
-from ..web.htmx import is_htmx, redirect_to
+from ..web.htmx import redirect_to
 from .identity import end_session, start_session
 from .models import User
 from .passwords import hash_password, needs_rehash, verify_password

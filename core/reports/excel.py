@@ -35,7 +35,7 @@ _BOLD = Font(bold=True)
 
 
 def write_report(result: ReportResult, target: str | IO[bytes], *, generated_at: dt.datetime) -> None:
-    report, context = result.report, result.context
+    report = result.report
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _BAD_SHEET_CHARS.sub("", report.title).strip().strip("'")[:31] or "报表"

@@ -1,5 +1,4 @@
 """The generic pages every entity type gets: list, forms, detail with history, recycle view."""
-import pytest
 from sqlalchemy import func, select
 
 from core.db import session

@@ -3,53 +3,20 @@
 A field the city adds applies in every district; a district's own field stays in that
 district; retiring a field hides it and keeps its data; every change is audited.
 """
-import itertools
 
 import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.db import session
-from core.entities import uscc
 from core.entities.models import CustomField, EntityValue
 from core.entities.registry import custom_fields
-from core.entities.service import EntityService, Invalid
-from core.plugin_state import enabled_names
-from core.tenancy import TenantScope, set_scope, system_scope, tenant_by_slug
+from core.tenancy import system_scope
+from tests.entity_helpers import create, service
 
 PHONE_MESSAGE = "请输入手机号(11 位,1 开头)或座机号(如 0531-86123456)"
 RETIRE_CONFIRM = "停用后该字段从表单和列表中隐藏,已有数据保留,可随时恢复。"
 HTMX = {"HX-Request": "true"}
-_serials = itertools.count(1)
-
-
-def service(app, slug):
-    """An EntityService for ``slug`` as a script would use it (inside an app context)."""
-    tenant = tenant_by_slug(session, slug)
-    set_scope(session, TenantScope.of(tenant))
-    plugins = app.extensions["quanhui.plugins"]
-    relay = plugins.relay(enabled_names(session, plugins, tenant))
-    return EntityService(session, tenant, relay, app.extensions["quanhui.entities"])
-
-
-def association(**extra):
-    code = uscc.make("5", "1", "370102", next(_serials))
-    return {"name": f"济南市测试协会{code[-6:]}", "uscc": code, "category": "行业协会", **extra}
-
-
-def create(app, slug, **extra):
-    """Create an association in ``slug``; its id, or the refusal's messages per field."""
-    with app.app_context():
-        svc = service(app, slug)
-        try:
-            entity = svc.create(svc.type("association"), association(**extra))
-        except Invalid as refusal:
-            svc.rollback()
-            return refusal.errors
-        svc.commit()
-        return entity.id
-
-
 def field_names(app, slug, type_name="association"):
     with app.app_context():
         return [f.name for f in service(app, slug).type(type_name).fields]

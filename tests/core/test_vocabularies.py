@@ -5,7 +5,6 @@ the new terms at once. In a district the list is read-only. A value taken off th
 stays on the records that have it and does not block unrelated edits. ``quanhui init``
 creates the vocabularies the plugins declare. Every change is audited.
 """
-import itertools
 
 import pytest
 from sqlalchemy import event, func, select
@@ -14,45 +13,20 @@ from core.audit import AuditEvent
 from core.cli import make_cli
 from core.db import session
 from core.directory import INDUSTRY_CHAINS
-from core.entities import uscc
 from core.entities.definitions import DefinitionError, Field
-from core.entities.service import EntityService, Invalid
-from core.plugin_state import enabled_names
-from core.tenancy import TenantScope, set_scope, system_scope, tenant_by_slug
-from core.vocabularies import Vocabulary, VocabularyDeclaration, VocabularyError, set_terms, terms
+from core.tenancy import system_scope, tenant_by_slug
+from core.vocabularies import (
+    Vocabulary,
+    VocabularyDeclaration,
+    VocabularyError,
+    set_terms,
+    terms,
+)
+from tests.entity_helpers import association, create, service
 
 HTMX = {"HX-Request": "true"}
 PAGE = "/{slug}/admin/vocabularies/industry_chains"
 NEW_CHAINS = "新一代信息技术\n低空经济\n  高端装备  \n\n人工智能"
-_serials = itertools.count(1)
-
-
-def service(app, slug):
-    tenant = tenant_by_slug(session, slug)
-    set_scope(session, TenantScope.of(tenant))
-    plugins = app.extensions["quanhui.plugins"]
-    relay = plugins.relay(enabled_names(session, plugins, tenant))
-    return EntityService(session, tenant, relay, app.extensions["quanhui.entities"])
-
-
-def association(**extra):
-    code = uscc.make("5", "1", "370102", next(_serials))
-    return {"name": f"历下区测试协会{code[-6:]}", "uscc": code, "category": "行业协会", **extra}
-
-
-def create(app, slug, **extra):
-    """Create an association in ``slug``; its id, or the refusal's messages per field."""
-    with app.app_context():
-        svc = service(app, slug)
-        try:
-            entity = svc.create(svc.type("association"), association(**extra))
-        except Invalid as refusal:
-            svc.rollback()
-            return refusal.errors
-        svc.commit()
-        return entity.id
-
-
 def chain_choices(app, slug):
     with app.app_context():
         return service(app, slug).type("association").field("industry_chain").choices

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, render_template, request
 from jinja2_fragments.flask import render_block
 from sqlalchemy import Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,7 +25,6 @@ from core.api import (
     UTCDateTime,
     Widget,
     current_tenant,
-    current_user,
     hookimpl,
     invalid_form,
     require_permission,
