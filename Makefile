@@ -67,4 +67,5 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e examples/leader_review
 	@touch $@ $(VENV)/.installed

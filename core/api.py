@@ -11,14 +11,24 @@ from .auth.permissions import Permission, has_permission, require_permission
 from .db import Base, BigId, UTCDateTime, session, utcnow
 from .entities import current_service, service_for
 from .entities.definitions import EntityType, Field, State, Transition, Workflow
+from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
 from .plugins import PluginMeta, hookimpl
 from .reports import Chart, Column, Parameter, Report, ReportContext, count_by, sum_by
-from .tenancy import SYSTEM, Tenant, TenantOwned, TenantScope, system_scope, tenant_by_slug, use_scope
+from .tenancy import (
+    SYSTEM,
+    Tenant,
+    TenantOwned,
+    TenantScope,
+    system_scope,
+    tenant_by_slug,
+    use_scope,
+)
+from .vocabularies import VocabularyDeclaration
+from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
 from .web.shell import NavItem, Widget
-from .vocabularies import VocabularyDeclaration
 
 
 def current_tenant() -> Tenant:
@@ -35,8 +45,11 @@ __all__ = [
     "Chart",
     "Column",
     "Conflict",
+    "Entity",
+    "EntityRevision",
     "EntityService",
     "EntityType",
+    "EntityValue",
     "Field",
     "Forbidden",
     "Invalid",
@@ -76,4 +89,5 @@ __all__ = [
     "tenant_by_slug",
     "use_scope",
     "utcnow",
+    "vocabulary_terms",
 ]

@@ -43,7 +43,7 @@ def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
     def cli():
         """泉汇 quanhui:行业协会商会多租户平台。"""
 
-    for command in (init, demo, serve, db, users, tokens, plugins_group, import_command, export_command):
+    for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, import_command, export_command):
         cli.add_command(command)
     PluginRegistry(plugins).each("quanhui_cli", cli=cli)
     return cli
@@ -194,6 +194,39 @@ def serve(host: str, port: int, workers: int):
 
     click.echo(f"泉汇 quanhui 正在 http://{host}:{port}/ 提供服务")
     Server().run()
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target: str):
+    """备份整个数据库到文件(SQLite 在线备份;PostgreSQL 用 pg_dump)。"""
+    from .backup import BackupError, backup, fingerprint
+
+    try:
+        backup(get_db().engine, target)
+    except BackupError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    rows = sum(count for count, _ in fingerprint(get_db().engine).values())
+    click.echo(f"已备份到 {target}(共 {rows} 行)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="不再询问,直接用备份替换当前数据库")
+@with_appcontext
+def restore_command(source: str, yes: bool):
+    """用备份文件替换当前数据库的全部内容(请先停止服务)。"""
+    from .backup import BackupError, fingerprint, restore
+
+    if not yes:
+        click.confirm(f"用 {source} 替换当前数据库的全部内容?", abort=True)
+    try:
+        restore(get_db().engine, source)
+    except BackupError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    rows = sum(count for count, _ in fingerprint(get_db().engine).values())
+    click.echo(f"已从 {source} 恢复(共 {rows} 行)")
 
 
 @click.group()
@@ -403,3 +436,26 @@ def _toggle(name: str, slugs: tuple[str, ...], on: bool, offer: bool) -> None:
                 raise click.ClickException(f"{tenant.name}:{refusal}") from None
         session.commit()
         click.echo(f"{tenant.name}:{name} 已{'启用' if on else '停用'}")
+
+
+@click.group("plugin")
+def plugin_group():
+    """插件开发:生成新插件的骨架。"""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False), help="在哪个目录下生成")
+@click.option("--title", default=None, help="插件的中文名(默认同 NAME)")
+def plugin_new(name: str, directory: str, title: str | None):
+    """生成可用 pip 安装的插件包 quanhui-<NAME>/:入口点、钩子、记录类型、页面、报表和测试。"""
+    from pathlib import Path
+
+    from .scaffold import ScaffoldError, new_plugin
+
+    try:
+        made = new_plugin(name, Path(directory), title)
+    except ScaffoldError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"已生成插件 {name}:{made.root}({len(made.files)} 个文件)")
+    click.echo(f"下一步:pip install -e {made.root} && pytest {made.root}")

@@ -29,7 +29,7 @@ hookimpl = pluggy.HookimplMarker("quanhui")
 ENTRY_POINT_GROUP = "quanhui"
 LEVELS = ("city", "district")
 #: Plugins that ship inside the quanhui distribution.
-BUNDLED = ("core.builtin", "core.directory")
+BUNDLED = ("core.builtin", "core.directory", "plugins.think_tank", "plugins.coverage")
 #: Plugin names are URL segments after the tenant; these are the core's own.
 RESERVED_NAMES = frozenset({"admin", "account", "api", "entities", "reports", "static"})
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")

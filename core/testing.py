@@ -13,6 +13,10 @@ Markers::
 
 Fixtures: ``app``, ``client`` (pytest-flask), ``db_session``, ``tenant``,
 ``make_user``, ``login_client``.
+
+Association accounts (role ``association``) act for one association of their tenant's
+directory: pass its id, e.g. ``login_client("lixia", "association", association_id=7)``
+or ``make_user("lixia", "association", association_id=7)``.
 """
 from __future__ import annotations
 
@@ -246,7 +250,7 @@ def make_user(app) -> Callable:
     from .db import session
     from .tenancy import TenantScope, tenant_by_slug, use_scope
 
-    def make(slug: str, role: str = "admin", username: str | None = None) -> User:
+    def make(slug: str, role: str = "admin", username: str | None = None, association_id: int | None = None) -> User:
         with app.app_context():
             home = tenant_by_slug(session, slug)
             user = User(
@@ -254,6 +258,7 @@ def make_user(app) -> Callable:
                 username=username or f"{slug}-{role}",
                 role=role,
                 password_hash=_test_password_hash(),
+                association_id=association_id,
             )
             with use_scope(session, TenantScope.of(home)):
                 session.add(user)
@@ -265,10 +270,11 @@ def make_user(app) -> Callable:
 
 @pytest.fixture
 def login_client(app, make_user) -> Callable:
-    """``login_client("lixia", "viewer")``: a new client signed in as a new user of that tenant and role."""
+    """``login_client("lixia", "viewer")``: a new client signed in as a new user of that tenant and role
+    (``association_id=`` for an association account)."""
 
-    def make(slug: str, role: str = "admin") -> QuanhuiClient:
-        user = make_user(slug, role)
+    def make(slug: str, role: str = "admin", association_id: int | None = None) -> QuanhuiClient:
+        user = make_user(slug, role, association_id=association_id)
         client = app.test_client()
         response = client.login(user.username)
         assert response.status_code in (204, 303), response.get_data(as_text=True)

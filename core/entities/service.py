@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..db import utcnow
 from ..plugins import HookRelay
-from ..tenancy import Tenant
+from ..tenancy import Tenant, system_scope
 from . import uscc
 from .definitions import EntityType
 from .fields import clean_input, projection_values
@@ -337,6 +337,12 @@ class EntityService:
     def rollback(self) -> None:
         self.session.rollback()
         self._changes = []
+        if self.actor is not None and self.actor in self.session:
+            # The rollback expired the signed-in user too. Reload it as sign-in loaded it
+            # (system scope): a user of an ancestor (the city) is not readable under this
+            # tenant's scope, and on PostgreSQL row-level security would hide its row.
+            with system_scope(self.session):
+                self.session.refresh(self.actor)
 
 
 def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, data: dict[str, Any]) -> list[dict]:

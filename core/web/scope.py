@@ -18,7 +18,7 @@ from ..tenancy import TenantScope, set_scope, tenant_by_slug
 
 
 def enter_tenant():
-    slug = (request.view_args or {}).get("tenant")
+    slug = (request.view_args or {}).get("tenant") or g.pop("static_tenant", None)
     if slug is None:
         return None
     tenant = tenant_by_slug(session, slug)
@@ -55,6 +55,14 @@ def tenant_url_defaults(endpoint: str, values: dict) -> None:
         values["tenant"] = g.tenant.slug
 
 
+def _tenant_of_static_files(endpoint: str | None, values: dict | None) -> None:
+    """A plugin blueprint's static files live under /<tenant>/<plugin>/static/; Flask's
+    static view takes no tenant, so it is set aside here and still checked by enter_tenant."""
+    if endpoint and endpoint.endswith(".static") and values and "tenant" in values:
+        g.static_tenant = values.pop("tenant")
+
+
 def init_app(app: Flask) -> None:
+    app.url_value_preprocessor(_tenant_of_static_files)
     app.before_request(enter_tenant)
     app.url_defaults(tenant_url_defaults)

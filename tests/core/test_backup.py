@@ -23,7 +23,7 @@ def engine(app):
 def test_a_demo_database_comes_back_exactly_as_it_was_saved(app, quanhui, tmp_path):
     assert quanhui("demo").exit_code == 0
     saved = fingerprint(engine(app))
-    assert saved["entities"][0] > 338 and saved["entity_revisions"][0] == saved["entities"][0]
+    assert saved["entities"][0] > 338 and saved["entity_revisions"][0] >= saved["entities"][0]
     target = tmp_path / "quanhui.backup"
     made = quanhui("backup", str(target))
     assert made.exit_code == 0, made.output

@@ -254,9 +254,10 @@ def test_the_plugin_page_shows_versions_hooks_and_failed_plugins(login_client):
 @pytest.mark.enable_plugins("noticeboard", tenants=["lixia"])
 def test_the_api_lists_the_tenants_plugins(login_client):
     client = login_client("lixia", "viewer")
-    assert client.get("/api/v1/lixia/").json["plugins"] == ["core", "directory", "noticeboard"]
-    items = client.get("/api/v1/lixia/plugins").json["items"]
-    assert items == [{"name": "noticeboard", "title": "公告栏", "version": "1.0.0", "enabled": True, "offered": False}]
+    assert client.get("/api/v1/lixia/").json["plugins"] == ["core", "directory", "noticeboard"]  # only these enabled
+    items = {item["name"]: item for item in client.get("/api/v1/lixia/plugins").json["items"]}
+    assert items["noticeboard"] == {"name": "noticeboard", "title": "公告栏", "version": "1.0.0", "enabled": True, "offered": False}
+    assert not any(item["enabled"] for name, item in items.items() if name != "noticeboard")
 
 
 def refusing_plugin():
@@ -273,3 +274,13 @@ def test_a_lifecycle_hook_that_raises_refuses_the_change(login_client):
     assert refused.status_code == 409
     assert "插件「测试picky」拒绝了此操作:缺少配置项 api_key" in refused.get_data(as_text=True)
     assert city.get("/api/v1/jinan/").json["plugins"] == ["core", "directory"]
+
+
+@NOTICEBOARD
+@pytest.mark.enable_plugins("noticeboard", tenants=["lixia"])
+def test_a_plugins_static_files_are_served_where_it_is_enabled(login_client):
+    lixia = login_client("lixia", "viewer")
+    served = lixia.get("/lixia/noticeboard/static/noticeboard.css")
+    assert served.status_code == 200 and b"#notices" in served.data
+    assert login_client("shizhong", "admin").get("/shizhong/noticeboard/static/noticeboard.css").status_code == 404
+    assert lixia.get("/shizhong/noticeboard/static/noticeboard.css").status_code == 404

@@ -55,7 +55,7 @@ class Notice(TenantOwned, Base):
     posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-pages = Blueprint("noticeboard", __name__, template_folder="templates")
+pages = Blueprint("noticeboard", __name__, template_folder="templates", static_folder="static")
 api = Blueprint("noticeboard_api", __name__)
 
 

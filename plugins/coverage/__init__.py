@@ -1,0 +1,167 @@
+"""党建覆盖 (coverage):协会商会的党组织、党建工作指导员,组织覆盖和工作覆盖及其月度走势。
+
+口径(见 docs/guide/coverage.md):在册协会 = 状态不是注销、撤销;组织覆盖 = 有自己的
+党委、党总支、党支部,或在联合党支部里;工作覆盖 = 有任何党组织(含临时党支部),或有
+派驻期覆盖当天的党建工作指导员。
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+
+from core.api import (
+    Entity,
+    NavItem,
+    PluginMeta,
+    Tenant,
+    TenantScope,
+    VocabularyDeclaration,
+    Widget,
+    hookimpl,
+    session,
+    system_scope,
+    tenant_by_slug,
+    use_scope,
+)
+
+from . import entities
+from .entities import (
+    JOINT,
+    SIX_SYNCS_VOCABULARY,
+    STANDARD_ITEMS_VOCABULARY,
+    THEMES_VOCABULARY,
+)
+from .figures import coverage
+from .reports import REPORTS
+
+meta = PluginMeta(
+    name="coverage",
+    title="党建覆盖",
+    version="0.1.0",
+    description="党组织和党建工作指导员台账,组织覆盖、工作覆盖及其月度走势,市级汇总",
+    levels=("city", "district"),
+    core=">=0.1,<1",
+)
+
+#: 只为挂载模板目录(工作台面板);本插件的页面都是核心的记录页和报表页。
+pages = Blueprint("coverage", __name__, template_folder="templates")
+
+STANDARD_ITEMS = (
+    "组织设置规范", "班子配备齐全", "党员管理规范", "组织生活正常", "活动阵地落实",
+    "工作制度健全", "党建经费保障", "档案资料完整", "发挥作用明显",
+)
+#: 原文没有列出“六个同步”的具体内容,这里是演示用的初始词条,由市级在「词表」里维护。
+SIX_SYNCS = (
+    "同步登记党员信息", "同步推进党组织组建", "同步选派党建指导员",
+    "同步开展党的工作", "同步纳入年检年报", "同步开展评估考核",
+)
+PARTY_DAY_THEMES = (
+    "1月:重温入党誓词", "2月:学习党章党规", "3月:志愿服务进社区", "4月:缅怀革命先烈",
+    "5月:助企纾困在行动", "6月:七一主题党日", "7月:党员先锋岗亮诺", "8月:行业自律与诚信",
+    "9月:服务产业链发展", "10月:学习贯彻全会精神", "11月:党建引领会企共建", "12月:年度组织生活会",
+)
+
+
+@hookimpl
+def quanhui_entity_types():
+    return list(entities.TYPES)
+
+
+@hookimpl
+def quanhui_vocabularies():
+    return [
+        VocabularyDeclaration(STANDARD_ITEMS_VOCABULARY, "党组织规范化建设事项", STANDARD_ITEMS,
+                              description="党组织规范化建设的检查事项"),
+        VocabularyDeclaration(SIX_SYNCS_VOCABULARY, "六个同步", SIX_SYNCS,
+                              description="与协会商会成立、变更、年检等同步落实的党建要求"),
+        VocabularyDeclaration(THEMES_VOCABULARY, "主题党日参考主题", PARTY_DAY_THEMES,
+                              description="市级按月发布的主题党日参考主题,各区县只读"),
+    ]
+
+
+@hookimpl
+def quanhui_reports():
+    return list(REPORTS)
+
+
+@hookimpl
+def quanhui_blueprints():
+    return [pages]
+
+
+@hookimpl
+def quanhui_migrations():
+    return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def quanhui_nav_items(tenant, user):
+    return [
+        NavItem("党组织", "entities.index", order=30, args={"type_name": "party_org"}),
+        NavItem("党建指导员", "entities.index", order=31, args={"type_name": "instructor"}),
+    ]
+
+
+@hookimpl
+def quanhui_dashboard_widgets(tenant, user):
+    figures = coverage(session, (tenant.id,))[0]
+    return [Widget("党建两个覆盖", "coverage/widget.html", {"figures": figures}, order=20)]
+
+
+@hookimpl
+def quanhui_validate_entity(tenant, entity_type, data, previous):
+    if entity_type.name == "instructor":
+        start, end = data.get("start_on"), data.get("end_on")
+        if start and end and end < start:
+            return {"end_on": "派驻结束日期不能早于起始日期"}
+    if entity_type.name == "party_org_member" and data.get("party_org"):
+        org = session.get(Entity, data["party_org"])
+        if org is not None and (org.data or {}).get("kind") != JOINT:
+            return {"party_org": "只有联合党支部可以覆盖多家协会;请选择一个联合党支部"}
+        if org is not None and (org.data or {}).get("association") == data.get("association"):
+            return {"association": "这家协会是该联合党支部的牵头协会,不必重复登记"}
+    return None
+
+
+@hookimpl
+def quanhui_demo_data(session, tenant):
+    from .demo import fill
+
+    fill(session, tenant)
+
+
+@hookimpl
+def quanhui_cli(cli):
+    from .snapshots import MonthError, parse_month, take_snapshot
+
+    @cli.group("coverage")
+    def group():
+        """党建覆盖。"""
+
+    @group.command("snapshot")
+    @click.option("--month", default=None, help="YYYY-MM,默认本月;过去的月份按修改记录重算")
+    @click.option("--tenant", "slug", default=None, help="只算这个单位(租户简称),默认全部单位")
+    def snapshot(month, slug):
+        """计算并保存某月的两个覆盖(每个单位一行;可重复执行,结果覆盖旧值)。"""
+        try:
+            month = parse_month(month)
+        except MonthError as error:
+            raise click.UsageError(str(error)) from None
+        with system_scope(session):
+            if slug:
+                found = tenant_by_slug(session, slug)
+                if found is None:
+                    raise click.UsageError(f"没有简称为 {slug} 的单位")
+                tenants = [found]
+            else:
+                tenants = list(session.scalars(select(Tenant).order_by(Tenant.position, Tenant.id)))
+        for tenant in tenants:
+            with use_scope(session, TenantScope.of(tenant)):
+                saved = take_snapshot(session, tenant, month)
+                session.commit()
+                rate = f"{saved.org_covered / saved.active:.1%}" if saved.active else "—"
+                click.echo(f"{tenant.name} {month}:在册 {saved.active},组织覆盖 {saved.org_covered}({rate}),"
+                           f"工作覆盖 {saved.work_covered}")

@@ -1,0 +1,177 @@
+"""两个覆盖的计算,全部在 SQL 里完成。
+
+同一套口径有两个数据来源:
+
+- 现在:记录的索引投影(`entity_values`),只含未删除的记录;
+- 某个过去时刻:修改记录(`entity_revisions`),每条记录取该时刻之前最新的一次修改,
+  最新一次是删除的不算。
+
+两者都先整理成同样的几张“表”(协会、党组织、联合覆盖、指导员),覆盖的口径只写一遍。
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy.orm import aliased
+
+from core.api import Entity, EntityRevision, EntityValue, Tenant
+
+from .entities import KINDS, ORGANISATIONAL_KINDS
+
+#: 注销、撤销的协会不在统计范围(分母)里。
+INACTIVE_STATUSES = ("注销", "撤销")
+
+_FIELDS = {
+    "association": {"name": "text", "status": "text"},
+    "party_org": {"kind": "text", "association": "num"},
+    "party_org_member": {"party_org": "num", "association": "num"},
+    "instructor": {"association": "num", "start_on": "date", "end_on": "date"},
+}
+_COLUMNS = {"text": "text_value", "num": "num_value", "date": "date_value"}
+
+
+@dataclasses.dataclass
+class Figures:
+    tenant_id: int
+    tenant: str
+    tenant_slug: str
+    active: int
+    org_covered: int
+    work_covered: int
+
+    @property
+    def org_rate(self) -> float | None:
+        return self.org_covered / self.active if self.active else None
+
+    @property
+    def work_rate(self) -> float | None:
+        return self.work_covered / self.active if self.active else None
+
+    def as_row(self) -> dict:
+        return {**dataclasses.asdict(self), "org_rate": self.org_rate, "work_rate": self.work_rate}
+
+
+def _live(type_name: str, tenant_ids: Sequence[int]):
+    statement = select(Entity.id.label("id"), Entity.tenant_id.label("tenant_id"))
+    for name, kind in _FIELDS[type_name].items():
+        value = aliased(EntityValue)
+        statement = statement.add_columns(getattr(value, _COLUMNS[kind]).label(name)).outerjoin(
+            value,
+            and_(value.entity_id == Entity.id, value.tenant_id == Entity.tenant_id, value.type == type_name,
+                 value.field == name),
+        )
+    statement = statement.where(Entity.type == type_name, Entity.deleted_at.is_(None), Entity.tenant_id.in_(tenant_ids))
+    return statement.cte(f"{type_name}_now")
+
+
+def _as_of(type_name: str, tenant_ids: Sequence[int], cutoff: dt.datetime):
+    latest = (
+        select(EntityRevision.entity_id, func.max(EntityRevision.version).label("version"))
+        .join(Entity, and_(Entity.id == EntityRevision.entity_id, Entity.tenant_id == EntityRevision.tenant_id))
+        .where(Entity.type == type_name, EntityRevision.tenant_id.in_(tenant_ids), EntityRevision.at < cutoff)
+        .group_by(EntityRevision.entity_id)
+        .subquery()
+    )
+    revision = aliased(EntityRevision)
+    columns = [revision.entity_id.label("id"), revision.tenant_id.label("tenant_id")]
+    for name, kind in _FIELDS[type_name].items():
+        element = revision.after[name]
+        columns.append((element.as_integer() if kind == "num" else element.as_string()).label(name))
+    statement = (
+        select(*columns)
+        .join(latest, and_(revision.entity_id == latest.c.entity_id, revision.version == latest.c.version))
+        .where(revision.tenant_id.in_(tenant_ids), revision.action != "delete")
+    )
+    return statement.cte(f"{type_name}_then")
+
+
+def _sources(tenant_ids: Sequence[int], cutoff: dt.datetime | None):
+    if cutoff is None:
+        return {name: _live(name, tenant_ids) for name in _FIELDS}
+    return {name: _as_of(name, tenant_ids, cutoff) for name in _FIELDS}
+
+
+def _covered(sources, day: dt.date, *, historic: bool):
+    """(组织覆盖的协会 id, 工作覆盖的协会 id) 两个子查询。"""
+    orgs, members, instructors = sources["party_org"], sources["party_org_member"], sources["instructor"]
+    on_day = day.isoformat() if historic else day
+
+    def by_kinds(kinds):
+        return union(
+            select(orgs.c.association.label("association_id")).where(orgs.c.kind.in_(kinds)),
+            select(members.c.association).where(members.c.party_org.in_(select(orgs.c.id).where(orgs.c.kind.in_(kinds)))),
+        )
+
+    organisational = by_kinds(ORGANISATIONAL_KINDS)
+    work = union(
+        by_kinds(KINDS).subquery().select(),
+        select(instructors.c.association).where(
+            instructors.c.start_on <= on_day, or_(instructors.c.end_on.is_(None), instructors.c.end_on >= on_day)
+        ),
+    )
+    return organisational, work
+
+
+def coverage(session, tenant_ids: Sequence[int], *, cutoff: dt.datetime | None = None,
+             day: dt.date | None = None) -> list[Figures]:
+    """每个租户自己的两个覆盖(按租户树的顺序);``cutoff`` 给出时按修改记录重算那个时刻的状态。
+
+    ``day`` 是判断指导员是否在岗的日期(默认今天,或 ``cutoff`` 前一天)。
+    """
+    tenant_ids = tuple(tenant_ids)
+    historic = cutoff is not None
+    if day is None:
+        day = (cutoff - dt.timedelta(microseconds=1)).date() if historic else dt.date.today()
+    sources = _sources(tenant_ids, cutoff)
+    associations = sources["association"]
+    organisational, work = _covered(sources, day, historic=historic)
+    active = or_(associations.c.status.is_(None), associations.c.status.not_in(INACTIVE_STATUSES))
+    statement = (
+        select(
+            Tenant.id, Tenant.name, Tenant.slug,
+            func.count(associations.c.id),
+            func.coalesce(func.sum(case((associations.c.id.in_(organisational), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((associations.c.id.in_(work), 1), else_=0)), 0),
+        )
+        .select_from(Tenant)
+        .outerjoin(associations, and_(associations.c.tenant_id == Tenant.id, active))
+        .where(Tenant.id.in_(tenant_ids))
+        .group_by(Tenant.id, Tenant.name, Tenant.slug, Tenant.position)
+        .order_by(Tenant.position, Tenant.id)
+    )
+    return [
+        Figures(tenant_id, name, slug, int(count or 0), int(org or 0), int(work_count or 0))
+        for tenant_id, name, slug, count, org, work_count in session.execute(statement)
+    ]
+
+
+def uncovered(session, tenant_ids: Sequence[int], *, day: dt.date | None = None) -> list[dict]:
+    """尚未组织覆盖的在册协会(现在),每家注明是否已有工作覆盖(临时党支部或在岗指导员)。"""
+    tenant_ids = tuple(tenant_ids)
+    sources = _sources(tenant_ids, None)
+    associations = sources["association"]
+    organisational, work = _covered(sources, day or dt.date.today(), historic=False)
+    statement = (
+        select(
+            Tenant.name.label("tenant"), associations.c.id.label("association_id"), associations.c.name.label("name"),
+            associations.c.status.label("status"),
+            case((associations.c.id.in_(work), "已工作覆盖"), else_="未覆盖").label("work"),
+        )
+        .join(Tenant, Tenant.id == associations.c.tenant_id)
+        .where(
+            or_(associations.c.status.is_(None), associations.c.status.not_in(INACTIVE_STATUSES)),
+            associations.c.id.not_in(organisational),
+        )
+        .order_by(Tenant.position, Tenant.id, associations.c.name, associations.c.id)
+    )
+    return [dict(row._mapping) for row in session.execute(statement)]
+
+
+def subtree_ids(session, tenant) -> list[int]:
+    """该租户及其全部下级的 id,按树的顺序。"""
+    return list(
+        session.scalars(select(Tenant.id).where(Tenant.path.startswith(tenant.path)).order_by(Tenant.position, Tenant.id))
+    )
