@@ -11,7 +11,7 @@ Markers::
     @pytest.mark.quanhui_plugins("my_plugin")            # add plugins to the app
     @pytest.mark.enable_plugins("my_plugin", tenants=["lixia"])   # switch them on
 
-Fixtures: ``app``, ``client`` (pytest-flask), ``db_session``, ``tenant``,
+Fixtures: ``app``, ``client`` (pytest-flask), ``db_session``, ``tenant``, ``api_client``,
 ``make_user``, ``login_client``.
 
 Association accounts (role ``association``) act for one association of their tenant's
@@ -47,7 +47,8 @@ class QuanhuiClient(FlaskClient):
     def open(self, *args, csrf: bool = True, **kwargs):
         method = kwargs.get("method", "GET").upper()
         headers = dict(kwargs.pop("headers", None) or {})
-        bearer = headers.get("Authorization", "").startswith("Bearer ")
+        authorization = headers.get("Authorization") or self.environ_base.get("HTTP_AUTHORIZATION", "")
+        bearer = authorization.startswith("Bearer ")
         if csrf and not bearer and method in ("POST", "PUT", "PATCH", "DELETE") and "X-CSRFToken" not in headers:
             headers["X-CSRFToken"] = self.csrf_token()
         with self.application.app_context():
@@ -278,6 +279,25 @@ def login_client(app, make_user) -> Callable:
         client = app.test_client()
         response = client.login(user.username)
         assert response.status_code in (204, 303), response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client(app, make_user) -> Callable:
+    """``api_client("lixia", "editor")``: a new client that calls /api/v1 with a bearer token
+    of a new user of that tenant and role (no cookie, no CSRF token needed)."""
+    from .auth.accounts import create_api_token
+    from .db import session
+
+    def make(slug: str, role: str = "admin") -> QuanhuiClient:
+        user = make_user(slug, role)
+        with app.app_context():
+            token = create_api_token(session, user, "tests")
+            session.commit()
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         return client
 
     return make

@@ -559,3 +559,11 @@ def test_any_json_object_gets_201_or_422_and_only_a_201_writes(app, client, toke
     note_event(f"answered {response.status_code}")
     if response.status_code == 422:
         assert response.json["error"]["fields"] or response.json["error"]["message"]
+
+
+def test_the_api_client_fixture_calls_with_a_bearer_token_and_no_csrf(api_client):
+    client = api_client("lixia", "editor")
+    created = client.post("/api/v1/lixia/entities/association", json={
+        "name": "历下区测试协会", "uscc": "51420000MJH200395N", "category": "行业协会"})
+    assert created.status_code == 201
+    assert client.get("/api/v1/shizhong/").status_code == 404
