@@ -1,6 +1,7 @@
 """Every core table, imported in one place so the metadata is complete for migrations."""
 from .audit import AuditEvent
 from .auth.models import ApiToken, LoginSession, User
+from .entities.files import EntityFile
 from .entities.models import CustomField, Entity, EntityRevision, EntityValue
 from .plugin_state import PluginSetting
 from .platform_flags import PlatformFlag
@@ -8,6 +9,6 @@ from .tenancy import Tenant
 from .vocabularies import Vocabulary
 
 __all__ = [
-    "ApiToken", "AuditEvent", "CustomField", "Entity", "EntityRevision", "EntityValue",
+    "ApiToken", "AuditEvent", "CustomField", "Entity", "EntityFile", "EntityRevision", "EntityValue",
     "LoginSession", "PlatformFlag", "PluginSetting", "Tenant", "User", "Vocabulary",
 ]

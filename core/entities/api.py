@@ -223,13 +223,21 @@ def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
     shown = {
         "id": entity.id,
         "version": entity.version,
-        "data": {field.name: data.get(field.name) for field in entity_type.fields},
+        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name)) for field in entity_type.fields},
         "created_at": entity.created_at.isoformat(),
         "updated_at": entity.updated_at.isoformat(),
     }
     if entity_type.workflow is not None:
         shown["transitions"] = [t.name for t in available_transitions(entity_type, entity, _caller())]
     return shown
+
+
+def _shown(entity_type: EntityType, entity: Entity, field, value: Any) -> Any:
+    """A stored value as the API shows it: a file adds the ``url`` it downloads from."""
+    if field.kind == "file" and isinstance(value, dict) and has_request_context():
+        return {**value, "url": url_for("entities.download_file", type_name=entity_type.name, entity_id=entity.id,
+                                        field_name=field.name)}
+    return value
 
 
 def _caller():

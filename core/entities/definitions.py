@@ -27,6 +27,7 @@ FIELD_KINDS: dict[str, str] = {
     "reference": "关联记录",
     "uscc": "统一社会信用代码",
     "phone": "电话",
+    "file": "文件",
 }
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Names the storage uses for its own columns; a field may not take them.
@@ -67,6 +68,8 @@ class Field:
             raise DefinitionError(f"字段 {self.name} 的类型 {self.kind!r} 未知")
         if self.kind in ("choice", "multi_choice") and not self.choices and not self.vocabulary:
             raise DefinitionError(f"字段 {self.name} 是选择题,需要至少一个选项或一个词表")
+        if self.kind == "file" and self.indexed:
+            raise DefinitionError(f"字段 {self.name} 是文件,不能用于筛选和排序(不能设为索引字段)")
         if self.kind == "reference" and not self.target:
             raise DefinitionError(f"字段 {self.name} 关联记录,需要指明关联的类型")
         if not self.label.strip():

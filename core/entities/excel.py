@@ -286,6 +286,8 @@ def export_value(field: Field, value: Any) -> Any:
     if value is None:
         return None
     kind = field.kind
+    if kind == "file" and isinstance(value, dict):
+        return _text(value.get("name") or "")
     try:
         if kind == "date" and isinstance(value, str):
             return dt.date.fromisoformat(value)

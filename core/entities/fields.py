@@ -50,6 +50,19 @@ class Money(fields.Decimal):
         return number
 
 
+class FileRef(fields.Field):
+    """A stored file, as ``{"file": id, ...}`` (see :mod:`core.entities.files`); the
+    service checks that the id is one of the tenant's files and fills in the rest."""
+
+    KEYS = frozenset({"file", "name", "size", "type", "url"})
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if (not isinstance(value, dict) or not set(value) <= self.KEYS or not isinstance(value.get("file"), int)
+                or isinstance(value.get("file"), bool)):
+            raise ValidationError("请上传文件;接口只接受已上传文件的 {\"file\": 编号} 或 null")
+        return {"file": value["file"]}
+
+
 def _messages(**extra: str) -> dict[str, str]:
     return {"required": REQUIRED, "null": REQUIRED, **extra}
 
@@ -122,6 +135,8 @@ def marshmallow_field(field: Field) -> fields.Field:
         return Text(validate=_uscc_check, error_messages=_messages(invalid="请输入统一社会信用代码"), **common)
     if kind == "phone":
         return Text(validate=_phone_check, error_messages=_messages(invalid="请输入电话号码"), **common)
+    if kind == "file":
+        return FileRef(error_messages=_messages(), **common)
     raise ValueError(f"unknown field kind {kind}")
 
 

@@ -22,8 +22,8 @@ def form_input(entity_type: EntityType, form: MultiDict) -> dict[str, Any]:
     for field in entity_type.fields:
         if field.kind == "multi_choice":
             raw[field.name] = [value for value in form.getlist(field.name) if value]
-        elif field.name not in form:
-            continue
+        elif field.kind == "file" or field.name not in form:
+            continue  # files come from request.files (see views.attach_files)
         elif field.kind == "tags":
             raw[field.name] = [tag for tag in TAG_SEPARATORS.split(form.get(field.name, "")) if tag]
         elif field.kind == "boolean":
@@ -39,6 +39,8 @@ def display(field: Field, value: Any) -> str:
         return "—"
     if field.kind == "boolean":
         return "是" if value else "否"
+    if field.kind == "file" and isinstance(value, dict):
+        return str(value.get("name") or "—")
     if isinstance(value, list):
         return "、".join(str(item) for item in value)
     return str(value)

@@ -19,7 +19,7 @@ from .. import audit
 from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import Tenant, system_scope
-from . import uscc
+from . import files, uscc
 from .definitions import EntityType
 from .fields import clean_input, projection_values
 from .models import Entity, EntityRevision, EntityValue
@@ -139,6 +139,7 @@ class EntityService:
             loaded = None
         if loaded is not None:
             errors.update(self._reference_errors(entity_type, loaded))
+            errors.update(self._file_errors(entity_type, loaded))
             for outcome in self.relay.each(
                 "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded, previous=previous
             ):
@@ -193,6 +194,21 @@ class EntityService:
             )
             if not exists:
                 errors[field.name] = ["关联的记录不存在或已删除"]
+        return errors
+
+    def _file_errors(self, entity_type: EntityType, loaded: dict[str, Any]) -> dict[str, list[str]]:
+        """File fields must name one of this tenant's stored files; their name, size and
+        type are filled in from the stored file, whatever the input said."""
+        errors = {}
+        for field in entity_type.fields:
+            value = loaded.get(field.name)
+            if field.kind != "file" or value is None:
+                continue
+            stored = files.find(self.session, self.tenant.id, value.get("file"))
+            if stored is None:
+                errors[field.name] = ["文件不存在,请重新上传"]
+            else:
+                loaded[field.name] = stored.as_json()
         return errors
 
     # changes ----------------------------------------------------------

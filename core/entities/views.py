@@ -6,7 +6,9 @@ with its messages on 422, the conflict panel on 409.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, g, render_template, request, send_file, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
@@ -14,7 +16,7 @@ from .. import audit
 from ..auth.permissions import require_permission
 from ..db import session
 from ..web.htmx import invalid_form, is_htmx, redirect_to
-from . import current_service
+from . import current_service, files
 from .definitions import EntityType
 from .forms import display, form_input, form_value
 from .models import Entity, EntityValue
@@ -33,7 +35,8 @@ ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore"
 
 @bp.context_processor
 def _helpers():
-    return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label}
+    return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label,
+            "size_text": files.size_text}
 
 
 def _action_label(entity_type: EntityType, action: str) -> str:
@@ -114,11 +117,14 @@ def create(tenant, type_name):
     entity_type = _type(type_name)
     raw = form_input(entity_type, request.form)
     service = current_service()
+    refused = attach_files(entity_type, raw, None)
+    if refused:
+        return refused
     try:
         entity = service.create(entity_type, raw)
     except Invalid as refusal:
         service.rollback()
-        return _refused_form(entity_type, None, raw, refusal.errors)
+        return _refused_form(entity_type, None, _without_uploads(entity_type, raw, None), refusal.errors)
     service.commit()
     return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity.id))
 
@@ -252,21 +258,91 @@ def update(tenant, type_name, entity_id):
         expected = int(request.form.get("version", ""))
     except ValueError:
         abort(400, "表单缺少版本号,请刷新页面后重试。")
+    refused = attach_files(entity_type, raw, entity)
+    if refused:
+        return refused
     try:
         service.update(entity_type, entity, raw, expected)
     except Conflict as conflict:
         service.rollback()
         current = _entity(entity_type, entity_id)
-        context = _form_context(entity_type, current, {**current.data, **raw}, {}, conflict=conflict.current)
+        values = {**current.data, **_without_uploads(entity_type, raw, current)}
+        context = _form_context(entity_type, current, values, {}, conflict=conflict.current)
         context["conflict_by"] = current_service().revisions(current)[-1].by_name
         body = render_block("entities/form.html", "form", **context)
         return invalid_form(body, "#entity-form", status=409) if is_htmx() else (
             render_template("entities/form.html", **context), 409)
     except Invalid as refusal:
         service.rollback()
-        return _refused_form(entity_type, entity, {**entity.data, **raw}, refusal.errors)
+        entity = _entity(entity_type, entity_id)
+        return _refused_form(entity_type, entity, {**entity.data, **_without_uploads(entity_type, raw, entity)},
+                             refusal.errors)
     service.commit()
     return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
+
+
+#: The form's checkbox (value: the field's name) that clears a file field.
+DELETE_FILE = "_delete_file"
+
+
+def attach_files(entity_type: EntityType, raw: dict, entity: Entity | None):
+    """Store the form's uploads (in the request's transaction) and put their JSON in
+    ``raw``; a ticked 删除文件 box clears the field, no upload keeps what is stored.
+    Returns the refused form (422) when an upload is not accepted; nothing is written then."""
+    wanted = [f for f in entity_type.fields if f.kind == "file"]
+    if not wanted:
+        return None
+    service = current_service()
+    cleared = set(request.form.getlist(DELETE_FILE))
+    errors: dict[str, list[str]] = {}
+    for field in wanted:
+        upload = request.files.get(field.name)
+        if upload is not None and upload.filename:
+            try:
+                raw[field.name] = files.store(session, g.tenant.id, upload, actor_id=getattr(service.actor, "id", None))
+            except files.FileRefused as refusal:
+                errors[field.name] = [str(refusal)]
+        elif field.name in cleared:
+            raw[field.name] = None
+    if not errors:
+        return None
+    try:
+        service.validate(entity_type, {k: v for k, v in raw.items() if k not in errors}, entity.data if entity else None)
+    except Invalid as refusal:
+        errors = {**refusal.errors, **errors}
+    service.rollback()
+    if entity is not None:
+        entity = _entity(entity_type, entity.id)
+    values = {**(entity.data if entity else {}), **_without_uploads(entity_type, raw, entity)}
+    return _refused_form(entity_type, entity, values, errors)
+
+
+def _without_uploads(entity_type: EntityType, raw: dict, entity: Entity | None) -> dict:
+    """``raw`` with file fields as stored before: a refused save keeps no upload."""
+    kept = {k: v for k, v in raw.items() if (f := entity_type.field(k)) is None or f.kind != "file"}
+    if entity is not None:
+        kept.update({f.name: entity.data.get(f.name) for f in entity_type.fields if f.kind == "file"})
+    return kept
+
+
+@bp.get("/<type_name>/<int:entity_id>/files/<field_name>")
+@require_permission("entities.view")
+def download_file(tenant, type_name, entity_id, field_name):
+    """A record's file, as an attachment under its original name."""
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    field = entity_type.field(field_name)
+    value = entity.data.get(field_name) if field is not None and field.kind == "file" else None
+    stored = files.find(session, entity.tenant_id, value.get("file")) if isinstance(value, dict) else None
+    if stored is None:
+        abort(404)
+    response = send_file(
+        io.BytesIO(stored.data), mimetype=files.download_type(stored.content_type), as_attachment=True,
+        download_name=stored.name, max_age=0, etag=stored.sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.post("/<type_name>/<int:entity_id>/delete")

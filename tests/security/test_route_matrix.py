@@ -172,6 +172,12 @@ ROUTES: dict[tuple[str, str], Route] = {
         {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_PAGE, data={"version": "1"}, foreign=MEMBER_NOT_FOUND_PAGE,
         other=MEMBER_NOT_FOUND_PAGE,
     ),
+    # A record's file: the association has no file field, so the download is 404 to every
+    # member who may read it (downloads themselves: tests/core/test_entity_files.py).
+    ("entities.download_file", "GET"): Route(
+        {**ASSOCIATION, "field_name": "name"}, MEMBER_NOT_FOUND_PAGE, foreign=MEMBER_NOT_FOUND_PAGE,
+        other=MEMBER_NOT_FOUND_PAGE,
+    ),
     ("entities.recycle", "GET"): Route(ASSOCIATIONS, STAFF_EDITOR_PAGE),
     ("entities.restore", "POST"): Route(
         {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR
