@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import ForeignKey, String, event, inspect, select, text
-from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql.util import find_tables
 
 from .db import Base, BigId
 
@@ -232,7 +232,10 @@ def tenant_by_slug(session: Session, slug: str) -> Tenant | None:
 
 
 def subtree_ids(session: Session, tenant: Tenant) -> list[int]:
-    return list(session.scalars(select(Tenant.id).where(Tenant.path.startswith(tenant.path))))
+    """The ids of ``tenant`` and every tenant below it, in tree order."""
+    return list(
+        session.scalars(select(Tenant.id).where(Tenant.path.startswith(tenant.path)).order_by(Tenant.position, Tenant.id))
+    )
 
 
 def visible_tenants(session: Session, home: Tenant) -> list[Tenant]:

@@ -23,8 +23,15 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..db import utcnow
-from ..tenancy import Tenant, TenantScope, system_scope, use_scope
-from .definitions import FIELD_KINDS, NAME, RESERVED_NAMES, DefinitionError, EntityType, Field
+from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
+from .definitions import (
+    FIELD_KINDS,
+    NAME,
+    RESERVED_NAMES,
+    DefinitionError,
+    EntityType,
+    Field,
+)
 from .fields import TEXT_LIMITS, marshmallow_field
 from .models import CustomField, Entity, EntityValue
 
@@ -279,12 +286,9 @@ class FieldDesigner:
 
     # counting and projections -----------------------------------------
 
-    def _subtree_ids(self) -> list[int]:
-        return list(self.session.scalars(select(Tenant.id).where(Tenant.path.startswith(self.tenant.path))))
-
     def missing_count(self, type_name: str, field: Field) -> int:
         """Live records of this tenant and those below it (where the field applies) without a value."""
-        ids = self._subtree_ids()
+        ids = subtree_ids(self.session, self.tenant)
         live = (Entity.type == type_name, Entity.tenant_id.in_(ids), Entity.deleted_at.is_(None))
         with use_scope(self.session, TenantScope.of(self.tenant).widened_to(ids)):
             if field.indexed:
@@ -300,7 +304,7 @@ class FieldDesigner:
         """Rebuild the projections of the type in every tenant of the subtree that has records of it."""
         from .service import EntityService
 
-        ids = self._subtree_ids()
+        ids = subtree_ids(self.session, self.tenant)
         with use_scope(self.session, TenantScope.of(self.tenant).widened_to(ids)):
             having = set(self.session.scalars(
                 select(Entity.tenant_id).where(Entity.type == type_name, Entity.tenant_id.in_(ids)).distinct()

@@ -169,9 +169,3 @@ def uncovered(session, tenant_ids: Sequence[int], *, day: dt.date | None = None)
     )
     return [dict(row._mapping) for row in session.execute(statement)]
 
-
-def subtree_ids(session, tenant) -> list[int]:
-    """该租户及其全部下级的 id,按树的顺序。"""
-    return list(
-        session.scalars(select(Tenant.id).where(Tenant.path.startswith(tenant.path)).order_by(Tenant.position, Tenant.id))
-    )
