@@ -118,8 +118,10 @@ def create_entity(tenant, type_name):
 @bp.get("/v1/<tenant>/entities/<type_name>/<int:entity_id>")
 @require_permission("entities.view")
 def get_entity(tenant, type_name, entity_id):
-    entity_type, entity = _entity_or_404(type_name, entity_id)
-    return _item_response(entity_type, entity)
+    entity_type = _type_or_404(type_name)
+    with current_service().reading(entity_type):
+        entity_type, entity = _entity_or_404(type_name, entity_id, readonly=True)
+        return _item_response(entity_type, entity)
 
 
 @bp.patch("/v1/<tenant>/entities/<type_name>/<int:entity_id>")
@@ -228,7 +230,8 @@ def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
         "updated_at": entity.updated_at.isoformat(),
     }
     if entity_type.workflow is not None:
-        shown["transitions"] = [t.name for t in available_transitions(entity_type, entity, _caller())]
+        kept_above = has_request_context() and "tenant" in g and entity.tenant_id != g.tenant.id
+        shown["transitions"] = [] if kept_above else [t.name for t in available_transitions(entity_type, entity, _caller())]
     return shown
 
 
@@ -284,12 +287,14 @@ def _type_or_404(type_name: str) -> EntityType:
     return entity_type
 
 
-def _entity_or_404(type_name: str, entity_id: int) -> tuple[EntityType, Entity]:
+def _entity_or_404(type_name: str, entity_id: int, *, readonly: bool = False) -> tuple[EntityType, Entity]:
+    """This tenant's record; with ``readonly`` (inside ``reading``), also an ancestor's
+    record of a published type."""
     entity_type = _type_or_404(type_name)
     try:
         if entity_id > MAX_ID:
             raise NotFound(entity_id)
-        return entity_type, current_service().get(entity_type, entity_id)
+        return entity_type, current_service().get(entity_type, entity_id, readonly=readonly)
     except NotFound:
         abort(404, description=f"没有编号为 {entity_id} 的{entity_type.label}记录,或它已被删除。")
 

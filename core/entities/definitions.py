@@ -235,6 +235,9 @@ class EntityType:
     owner_field: str | None = None
     #: States and transitions (see :class:`Workflow`); its state field is added if absent.
     workflow: Workflow | None = None
+    #: Kept by one tenant for everyone below it (catalogues, calls, theme lists): each
+    #: descendant lists and reads its ancestors' records next to its own, read-only.
+    published: bool = False
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):

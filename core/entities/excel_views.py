@@ -95,9 +95,9 @@ def template(tenant, type_name):
 @require_permission("entities.view")
 def export(tenant, type_name):
     entity_type = _type(type_name)
-    rows = _matching(entity_type)
     target = tempfile.TemporaryFile()
-    excel.write_export(entity_type, rows, target)
+    with current_service().reading(entity_type):
+        excel.write_export(entity_type, _matching(entity_type), target)
     target.seek(0)
     return _xlsx(target, f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx")
 

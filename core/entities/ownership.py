@@ -5,17 +5,19 @@ itself; a record of a type with an ``owner_field`` (a reference to an associatio
 as a suggestion's or a self-report's) belongs to that association. For an association
 account the session adds ``owner_id = <its association>`` to every statement on the
 entities table, the same way tenancy confines a session to its tenant, so no page,
-API call or export can reach another association's records.
+API call or export can reach another association's records. The records of a published
+type that its ancestors keep (catalogues, see :mod:`.published`) stay readable to it.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
 from ..tenancy import ScopedSession
 from .definitions import EntityType
 from .models import Entity, EntityValue
+from .published import PUBLISHED_READ_KEY
 
 ASSOCIATION_KEY = "quanhui.association"
 ASSOCIATION_TYPE = "association"
@@ -47,9 +49,12 @@ def _restrict_statement(state: ORMExecuteState) -> None:
     if association_id is None or state.is_column_load or state.is_relationship_load or state.is_insert:
         return
     touched = {getattr(table, "name", "") for table in find_tables(state.statement, include_aliases=True, include_crud=True)}
+    published = tuple(state.session.info.get(PUBLISHED_READ_KEY) or ())
     if Entity.__tablename__ in touched:
         state.statement = state.statement.options(
-            with_loader_criteria(Entity, lambda cls: cls.owner_id == association_id, include_aliases=True)
+            with_loader_criteria(
+                Entity, lambda cls: or_(cls.owner_id == association_id, cls.tenant_id.in_(published)), include_aliases=True
+            )
         )
     if EntityValue.__tablename__ in touched:  # counts over projections alone (widgets, reports)
         owned = select(Entity.id).where(Entity.owner_id == association_id)

@@ -19,6 +19,7 @@ A field that is unknown, retired or not indexed raises :class:`QueryError` namin
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
@@ -30,8 +31,10 @@ from sqlalchemy.orm import Session, aliased
 
 from ..web.pagination import PER_PAGE, Page
 from .definitions import EntityType, Field
+from ..tenancy import Tenant
 from .fields import projection_column
 from .models import Entity, EntityValue
+from .published import readable_tenant_ids, reading
 
 #: Most rows one page may ask for.
 MAX_PER_PAGE = 200
@@ -83,7 +86,8 @@ def search(
 
     - ``tenant`` (a :class:`~core.tenancy.Tenant` or its id): whose records; by default
       the session scope's tenant (inside a request, the URL's tenant). Naming it keeps
-      every subquery on the indexes that lead with ``tenant_id``.
+      every subquery on the indexes that lead with ``tenant_id``. For a published type
+      (see :mod:`.published`) its ancestors' records are included.
     - ``q``: words (split on spaces), each of which must occur, case-insensitively, in
       one of the type's indexed text fields (text, choice, tags, codes, phones).
     - ``filters``: see the module docstring; values may be strings or lists of strings,
@@ -103,13 +107,15 @@ def search(
         raise QueryError("page", f"页码应为 1 到 {MAX_PAGE} 之间的整数")
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError("per_page", f"每页条数应为 1 到 {MAX_PER_PAGE} 之间的整数")
-    tenant_id = _tenant_id(session, tenant)
-    conditions, order = _plan(entity_type, tenant_id, q, filters, sort, deleted)
-    total = session.scalar(select(func.count(Entity.id)).where(*conditions)) or 0
-    if (page - 1) * per_page >= total:
-        return Page([], page, per_page, total)
-    query = order(select(Entity).where(*conditions), tenant_id)
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    owner = _tenant(session, tenant)
+    tenant_ids = _tenant_ids(owner, entity_type)
+    conditions, order = _plan(entity_type, tenant_ids, q, filters, sort, deleted)
+    with _reading(session, owner, entity_type):
+        total = session.scalar(select(func.count(Entity.id)).where(*conditions)) or 0
+        if (page - 1) * per_page >= total:
+            return Page([], page, per_page, total)
+        query = order(select(Entity).where(*conditions), tenant_ids)
+        items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, page, per_page, total)
 
 
@@ -125,11 +131,12 @@ def matching(
 ) -> Select:
     """The unpaged, ordered ``select(Entity)`` of the same records :func:`search` pages
     through (same arguments), for streaming them all, e.g. an Excel export of the list
-    the user sees: ``session.scalars(matching(...).execution_options(yield_per=1000))``.
+    the user sees: ``session.scalars(matching(...).execution_options(yield_per=1000))``;
+    for a published type, run it inside :func:`core.entities.published.reading`.
     Raises :class:`QueryError` like :func:`search`."""
-    tenant_id = _tenant_id(session, tenant)
-    conditions, order = _plan(entity_type, tenant_id, q, filters, sort, deleted)
-    return order(select(Entity).where(*conditions), tenant_id)
+    tenant_ids = _tenant_ids(_tenant(session, tenant), entity_type)
+    conditions, order = _plan(entity_type, tenant_ids, q, filters, sort, deleted)
+    return order(select(Entity).where(*conditions), tenant_ids)
 
 
 def parse_filters(entity_type: EntityType, filters: Mapping[str, Any]) -> list[Filter]:
@@ -176,18 +183,18 @@ def filter_keys(entity_type: EntityType) -> dict[str, Field]:
 # internals -------------------------------------------------------------
 
 
-def _plan(entity_type: EntityType, tenant_id: int | None, q, filters, sort, deleted: bool):
+def _plan(entity_type: EntityType, tenant_ids: tuple[int, ...] | None, q, filters, sort, deleted: bool):
     """The WHERE conditions and the ordering function; every argument checked first."""
     parsed = parse_filters(entity_type, filters or {})
     order = _order(entity_type, sort)
     conditions = [Entity.type == entity_type.name]
     conditions.append(Entity.deleted_at.is_not(None) if deleted else Entity.deleted_at.is_(None))
-    if tenant_id is not None:
-        conditions.append(Entity.tenant_id == tenant_id)
+    if tenant_ids is not None:
+        conditions.append(_among(Entity.tenant_id, tenant_ids))
     for condition in parsed:
-        conditions.append(_filter_condition(entity_type, tenant_id, condition))
+        conditions.append(_filter_condition(entity_type, tenant_ids, condition))
     for term in _terms(q):
-        conditions.append(_search_condition(entity_type, tenant_id, term))
+        conditions.append(_search_condition(entity_type, tenant_ids, term))
     return conditions, order
 
 
@@ -222,17 +229,17 @@ def _typed(key: str, field: Field, column: str, value: Any) -> Any:
     return text
 
 
-def _values_of(field: Field, tenant_id: int | None, entity_type: EntityType):
+def _values_of(field: Field, tenant_ids: tuple[int, ...] | None, entity_type: EntityType):
     """A select of entity ids from the field's projection rows (the conditions follow)."""
     query = select(EntityValue.entity_id).where(EntityValue.type == entity_type.name, EntityValue.field == field.name)
-    if tenant_id is not None:
-        query = query.where(EntityValue.tenant_id == tenant_id)
+    if tenant_ids is not None:
+        query = query.where(_among(EntityValue.tenant_id, tenant_ids))
     return query
 
 
-def _filter_condition(entity_type: EntityType, tenant_id: int | None, condition: Filter):
+def _filter_condition(entity_type: EntityType, tenant_ids: tuple[int, ...] | None, condition: Filter):
     column = getattr(EntityValue, projection_column(condition.field))
-    ids = _values_of(condition.field, tenant_id, entity_type)
+    ids = _values_of(condition.field, tenant_ids, entity_type)
     if condition.op in ("eq", "ne"):
         matching = ids.where(column.in_(condition.values))
         return Entity.id.in_(matching) if condition.op == "eq" else Entity.id.not_in(matching)
@@ -247,7 +254,7 @@ def _terms(q: str | None) -> list[str]:
     return [word[:100] for word in words[:MAX_TERMS]]
 
 
-def _search_condition(entity_type: EntityType, tenant_id: int | None, term: str):
+def _search_condition(entity_type: EntityType, tenant_ids: tuple[int, ...] | None, term: str):
     names = [f.name for f in entity_type.indexed_fields if projection_column(f) == "text_value"]
     if not names:
         return Entity.id.is_(None)  # nothing to search in: nothing matches
@@ -256,8 +263,8 @@ def _search_condition(entity_type: EntityType, tenant_id: int | None, term: str)
         EntityValue.field.in_(names),
         EntityValue.text_value.icontains(term, autoescape=True),
     )
-    if tenant_id is not None:
-        query = query.where(EntityValue.tenant_id == tenant_id)
+    if tenant_ids is not None:
+        query = query.where(_among(EntityValue.tenant_id, tenant_ids))
     return Entity.id.in_(query)
 
 
@@ -270,7 +277,7 @@ def _order(entity_type: EntityType, sort: str | None):
     if name in RECORD_SORTS:
         column = RECORD_SORTS[name]
         key = column.desc() if descending else column.asc()
-        return lambda query, _tenant_id: query.order_by(key, tiebreak) if name != "id" else query.order_by(key)
+        return lambda query, _tenant_ids: query.order_by(key, tiebreak) if name != "id" else query.order_by(key)
     field = entity_type.field(name)
     if field is None:
         raise QueryError("sort", f"没有字段 {name},不能按它排序")
@@ -278,7 +285,7 @@ def _order(entity_type: EntityType, sort: str | None):
         raise QueryError("sort", f"字段 {name}({field.label})未建索引,不能按它排序")
     column_name = projection_column(field)
 
-    def ordered(query: Select, tenant_id: int | None) -> Select:
+    def ordered(query: Select, tenant_ids: tuple[int, ...] | None) -> Select:
         if field.kind in MULTI_VALUED:
             # several values per record: sort by the first of them, without multiplying rows
             inner = aliased(EntityValue)
@@ -291,8 +298,8 @@ def _order(entity_type: EntityType, sort: str | None):
         else:
             value = aliased(EntityValue)
             on = [value.entity_id == Entity.id, value.type == entity_type.name, value.field == field.name]
-            if tenant_id is not None:
-                on.append(value.tenant_id == tenant_id)
+            if tenant_ids is not None:
+                on.append(_among(value.tenant_id, tenant_ids))
             query = query.outerjoin(value, and_(*on))
             key = getattr(value, column_name)
         key = key.desc() if descending else key.asc()
@@ -301,11 +308,26 @@ def _order(entity_type: EntityType, sort: str | None):
     return ordered
 
 
-def _tenant_id(session: Session, tenant) -> int | None:
-    if tenant is not None:
-        return tenant if isinstance(tenant, int) else tenant.id
-    scope = getattr(session, "scope", None)
-    return None if scope is None or scope.system else scope.tenant_id
+def _tenant(session: Session, tenant) -> Tenant | None:
+    if tenant is None:
+        scope = getattr(session, "scope", None)
+        tenant = None if scope is None or scope.system else scope.tenant_id
+    if isinstance(tenant, int):
+        return session.get(Tenant, tenant)
+    return tenant
+
+
+def _tenant_ids(tenant: Tenant | None, entity_type: EntityType) -> tuple[int, ...] | None:
+    return None if tenant is None else readable_tenant_ids(tenant, entity_type)
+
+
+def _among(column, tenant_ids: tuple[int, ...]):
+    """``column`` is one of ``tenant_ids``; a plain equality for the usual single tenant."""
+    return column == tenant_ids[0] if len(tenant_ids) == 1 else column.in_(tenant_ids)
+
+
+def _reading(session: Session, tenant: Tenant | None, entity_type: EntityType):
+    return contextlib.nullcontext() if tenant is None else reading(session, tenant, entity_type)
 
 
 __all__ = ["QueryError", "search", "matching", "parse_filters", "sortable_fields", "filter_keys", "MAX_PER_PAGE"]

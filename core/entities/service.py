@@ -24,6 +24,7 @@ from .definitions import EntityType
 from .fields import clean_input, projection_values
 from .models import Entity, EntityRevision, EntityValue
 from .ownership import owner_of, restricted_association
+from .published import readable_tenant_ids, reading
 from .registry import EntityRegistry, schema_for
 from . import workflows
 
@@ -95,13 +96,21 @@ class EntityService:
 
     # reading ----------------------------------------------------------
 
-    def get(self, entity_type: EntityType, entity_id: int, *, deleted: bool = False) -> Entity:
+    def get(self, entity_type: EntityType, entity_id: int, *, deleted: bool = False, readonly: bool = False) -> Entity:
+        """This tenant's record; with ``readonly``, also an ancestor's record of a published
+        type (read it inside :meth:`reading`)."""
+        tenant_ids = readable_tenant_ids(self.tenant, entity_type) if readonly else (self.tenant.id,)
         entity = self.session.scalar(
-            select(Entity).where(Entity.id == entity_id, Entity.type == entity_type.name, Entity.tenant_id == self.tenant.id)
+            select(Entity).where(Entity.id == entity_id, Entity.type == entity_type.name, Entity.tenant_id.in_(tenant_ids))
         )
         if entity is None or (entity.deleted_at is not None) != deleted:
             raise NotFound(entity_id)
         return entity
+
+    def reading(self, entity_type: EntityType | None):
+        """A block in which this tenant reads ``entity_type`` as it may: for a published
+        type, its ancestors' records too (see :mod:`.published`)."""
+        return reading(self.session, self.tenant, entity_type)
 
     def revisions(self, entity: Entity) -> list[EntityRevision]:
         return list(
@@ -187,11 +196,12 @@ class EntityService:
             value = loaded.get(field.name)
             if field.kind != "reference" or value is None:
                 continue
-            exists = self.session.scalar(
-                select(func.count(Entity.id)).where(
-                    Entity.id == value, Entity.type == field.target, Entity.deleted_at.is_(None)
+            with self.reading(self.type(field.target)):
+                exists = self.session.scalar(
+                    select(func.count(Entity.id)).where(
+                        Entity.id == value, Entity.type == field.target, Entity.deleted_at.is_(None)
+                    )
                 )
-            )
             if not exists:
                 errors[field.name] = ["关联的记录不存在或已删除"]
         return errors

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth.permissions import require_permission
 from ..db import session
+from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service, files
 from .definitions import EntityType
@@ -55,11 +56,21 @@ def _type(type_name: str) -> EntityType:
     return entity_type
 
 
-def _entity(entity_type: EntityType, entity_id: int, *, deleted: bool = False) -> Entity:
+def _entity(entity_type: EntityType, entity_id: int, *, deleted: bool = False, readonly: bool = False) -> Entity:
+    """The record, or 404; ``readonly`` views (inside ``reading``) also reach an ancestor's
+    record of a published type, every other view only this tenant's."""
     try:
-        return current_service().get(entity_type, entity_id, deleted=deleted)
+        return current_service().get(entity_type, entity_id, deleted=deleted, readonly=readonly)
     except NotFound:
         abort(404)
+
+
+def _sources(entity_type: EntityType) -> dict[int, str]:
+    """For a published type seen below its keeper: tenant names by id, for the 来源 column."""
+    if not entity_type.published or not g.tenant.ancestor_ids:
+        return {}
+    ids = (*g.tenant.ancestor_ids, g.tenant.id)
+    return dict(session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(ids))).all())
 
 
 def _list_arguments(entity_type: EntityType) -> dict:
@@ -91,7 +102,7 @@ def index(tenant, type_name):
     except QueryError as refusal:
         result, error = search(session, entity_type, page=1, per_page=PER_PAGE), str(refusal)
     context = {
-        "entity_type": entity_type, "result": result, "columns": _columns(entity_type),
+        "entity_type": entity_type, "result": result, "columns": _columns(entity_type), "sources": _sources(entity_type),
         "may_create": current_service().may_create(entity_type),
         "arguments": arguments, "error": error,
         "filter_fields": [f for f in entity_type.indexed_fields if f.kind in ("choice", "multi_choice")],
@@ -153,8 +164,9 @@ def check_field(tenant, type_name, field_name):
 @require_permission("entities.view")
 def detail(tenant, type_name, entity_id):
     entity_type = _type(type_name)
-    entity = _entity(entity_type, entity_id)
-    return render_template("entities/detail.html", **_detail_context(entity_type, entity))
+    with current_service().reading(entity_type):
+        entity = _entity(entity_type, entity_id, readonly=True)
+        return render_template("entities/detail.html", **_detail_context(entity_type, entity))
 
 
 def _detail_context(entity_type: EntityType, entity: Entity, **workflow) -> dict:
@@ -162,10 +174,11 @@ def _detail_context(entity_type: EntityType, entity: Entity, **workflow) -> dict
     (``active``), its ``errors``, the user's ``input`` and a ``message``."""
     service = current_service()
     revisions = service.revisions(entity)
-    transitions = service.available_transitions(entity_type, entity)
+    kept_above = entity.tenant_id != g.tenant.id  # an ancestor's record of a published type: read-only
+    transitions = [] if kept_above else service.available_transitions(entity_type, entity)
     fields_used = {name for t in transitions for name in t.fields}
     return {
-        "entity_type": entity_type, "entity": entity, "revisions": revisions,
+        "entity_type": entity_type, "entity": entity, "revisions": revisions, "kept_above": kept_above,
         "titles": _reference_titles(entity_type, [entity]),
         "transitions": transitions,
         "workflow_history": workflow_history(entity_type, revisions),
@@ -226,8 +239,9 @@ def _workflow_answer(entity_type: EntityType, entity: Entity, status: int, **wor
 @require_permission("entities.view")
 def revision(tenant, type_name, entity_id, version):
     entity_type = _type(type_name)
-    entity = _entity(entity_type, entity_id, deleted=request.args.get("deleted") == "1")
-    found = next((r for r in current_service().revisions(entity) if r.version == version), None)
+    with current_service().reading(entity_type):
+        entity = _entity(entity_type, entity_id, deleted=request.args.get("deleted") == "1", readonly=True)
+        found = next((r for r in current_service().revisions(entity) if r.version == version), None)
     if found is None:
         abort(404)
     before, after = found.before or {}, found.after or {}
@@ -330,10 +344,11 @@ def _without_uploads(entity_type: EntityType, raw: dict, entity: Entity | None) 
 def download_file(tenant, type_name, entity_id, field_name):
     """A record's file, as an attachment under its original name."""
     entity_type = _type(type_name)
-    entity = _entity(entity_type, entity_id)
-    field = entity_type.field(field_name)
-    value = entity.data.get(field_name) if field is not None and field.kind == "file" else None
-    stored = files.find(session, entity.tenant_id, value.get("file")) if isinstance(value, dict) else None
+    with current_service().reading(entity_type):
+        entity = _entity(entity_type, entity_id, readonly=True)
+        field = entity_type.field(field_name)
+        value = entity.data.get(field_name) if field is not None and field.kind == "file" else None
+        stored = files.find(session, entity.tenant_id, value.get("file")) if isinstance(value, dict) else None
     if stored is None:
         abort(404)
     response = send_file(
@@ -418,24 +433,29 @@ def _reference_options(entity_type: EntityType, only: set[str] | None = None) ->
         if target is None:
             options[field.name] = []
             continue
-        rows = session.execute(
-            select(Entity.id, EntityValue.text_value)
-            .join(EntityValue, (EntityValue.entity_id == Entity.id) & (EntityValue.field == target.title_field), isouter=True)
-            .where(Entity.type == target.name, Entity.deleted_at.is_(None))
-            .order_by(EntityValue.text_value, Entity.id)
-            .limit(REFERENCE_CHOICES)
-        )
+        with current_service().reading(target):
+            rows = session.execute(
+                select(Entity.id, EntityValue.text_value)
+                .join(EntityValue, (EntityValue.entity_id == Entity.id) & (EntityValue.field == target.title_field), isouter=True)
+                .where(Entity.type == target.name, Entity.deleted_at.is_(None))
+                .order_by(EntityValue.text_value, Entity.id)
+                .limit(REFERENCE_CHOICES)
+            ).all()
         options[field.name] = [(entity_id, title or f"#{entity_id}") for entity_id, title in rows]
     return options
 
 
 def _reference_titles(entity_type: EntityType, entities: list[Entity]) -> dict[int, str]:
     """Titles of the records the given ones point to, in one query."""
-    ids = {e.data.get(f.name) for e in entities for f in entity_type.fields if f.kind == "reference"} - {None}
+    references = [f for f in entity_type.fields if f.kind == "reference"]
+    ids = {e.data.get(f.name) for e in entities for f in references} - {None}
     if not ids:
         return {}
-    rows = session.scalars(select(Entity).where(Entity.id.in_(ids)))
     registry_types = {t.name: t for t in current_service().types()}
+    published = next((registry_types[f.target] for f in references
+                      if f.target in registry_types and registry_types[f.target].published), None)
+    with current_service().reading(published):  # a published target: ancestors' titles too
+        rows = session.scalars(select(Entity).where(Entity.id.in_(ids))).all()
     return {
         row.id: str(row.data.get(registry_types[row.type].title_field, f"#{row.id}")) if row.type in registry_types else f"#{row.id}"
         for row in rows
