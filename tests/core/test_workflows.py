@@ -41,7 +41,7 @@ def rectify_guard(data, context):
 
 
 CASE = EntityType(
-    "rectification_case", "整治案件",
+    "casework_case", "整治案件",
     fields=(
         Field("name", "案件名称", required=True, indexed=True, listed=True),
         Field("measure", "整改措施", kind="choice", choices=MEASURES),
@@ -78,11 +78,11 @@ def casework_plugin(seen: list):
 
     def quanhui_validate_entity(tenant, entity_type, data, previous):
         # A plugin's own rule, seen by transitions too: a case marked for review stays open.
-        if entity_type.name == "rectification_case" and data.get("stage") == "结案" and data.get("note") == "待复查":
+        if entity_type.name == "casework_case" and data.get("stage") == "结案" and data.get("note") == "待复查":
             return {"note": "备注为“待复查”的案件不能结案"}
 
     def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, before, after):
-        if entity_type.name == "rectification_case":
+        if entity_type.name == "casework_case":
             seen.append(action)
 
     module.quanhui_validate_entity = hookimpl(quanhui_validate_entity)
@@ -113,13 +113,13 @@ def as_user(app, db_session, make_user, tenant):
 
 
 def new_case(service, **data):
-    case = service.create(service.type("rectification_case"), {"name": "某商会违规收费", **data})
+    case = service.create(service.type("casework_case"), {"name": "某商会违规收费", **data})
     service.commit()
     return case
 
 
 def fire(service, case, name, **kwargs):
-    entity = service.transition(service.type("rectification_case"), case, name, case.version, **kwargs)
+    entity = service.transition(service.type("casework_case"), case, name, case.version, **kwargs)
     service.commit()
     return entity
 
@@ -193,7 +193,7 @@ def test_a_case_walks_from_lead_to_closed_with_a_revision_and_an_audit_entry_per
         ("done", "整改中", "已处理", "lixia-editor"),
         ("close", "已处理", "结案", "lixia-admin"),
     ]
-    assert events[0].target == f"rectification_case/{case.id}"
+    assert events[0].target == f"casework_case/{case.id}"
     assert SEEN == ["create", "transition:verify", "transition:confirm", "transition:rectify", "transition:done",
                     "transition:close"]
     stages = db_session.scalars(
@@ -237,8 +237,8 @@ def test_who_may_fire_is_the_transitions_roles_and_permission(as_user):
     fire(editor, case, "done")
     with pytest.raises(Forbidden):
         fire(editor, case, "close")  # the editor's role is listed, but lacks casework.close
-    assert [t.name for t in editor.available_transitions(editor.type("rectification_case"), case)] == []
-    assert [t.name for t in admin.available_transitions(admin.type("rectification_case"), case)] == ["close"]
+    assert [t.name for t in editor.available_transitions(editor.type("casework_case"), case)] == []
+    assert [t.name for t in admin.available_transitions(admin.type("casework_case"), case)] == ["close"]
     fire(admin, case, "close")
 
 
@@ -311,7 +311,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(as_user):
     editor = as_user("editor")
     case = new_case(editor)
     with pytest.raises(Conflict) as conflict:
-        editor.transition(editor.type("rectification_case"), case, "verify", expected_version=7)
+        editor.transition(editor.type("casework_case"), case, "verify", expected_version=7)
     assert conflict.value.current.version == 1 and case.data["stage"] == "线索"
 
 
@@ -319,7 +319,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(as_user):
 @enabled
 def test_the_state_starts_at_the_initial_one_and_no_plain_update_changes_it(as_user):
     editor = as_user("editor")
-    case_type = editor.type("rectification_case")
+    case_type = editor.type("casework_case")
     with pytest.raises(Invalid) as refused:
         editor.create(case_type, {"name": "直接结案的案件", "stage": "结案"})
     assert refused.value.errors == {"stage": ["新记录的办理状态总是「线索」,之后通过流程操作改变"]}
@@ -354,13 +354,13 @@ def test_without_an_actor_the_system_may_fire_any_transition_but_guards_still_ap
 
 
 def create_page_case(client) -> int:
-    response = client.post("/lixia/entities/rectification_case/", data={"name": "某商会违规收费"}, headers=HX)
+    response = client.post("/lixia/entities/casework_case/", data={"name": "某商会违规收费"}, headers=HX)
     assert response.status_code == 204, response.get_data(as_text=True)
     return int(response.headers["HX-Redirect"].rstrip("/").split("/")[-1])
 
 
 def transition_url(case_id: int, name: str) -> str:
-    return f"/lixia/entities/rectification_case/{case_id}/transitions/{name}"
+    return f"/lixia/entities/casework_case/{case_id}/transitions/{name}"
 
 
 @casework
@@ -368,17 +368,17 @@ def transition_url(case_id: int, name: str) -> str:
 def test_the_detail_page_shows_the_state_and_the_buttons_the_user_may_press(login_client):
     editor = login_client("lixia", "editor")
     case_id = create_page_case(editor)
-    page = editor.get(f"/lixia/entities/rectification_case/{case_id}").get_data(as_text=True)
+    page = editor.get(f"/lixia/entities/casework_case/{case_id}").get_data(as_text=True)
     assert '<mark data-testid="state">线索</mark>' in page and "办理状态" in page
     assert 'data-transition="verify"' in page and ">开始核查</button>" in page
     assert 'data-transition="confirm"' not in page and 'data-transition="exclude"' not in page
     assert editor.post(transition_url(case_id, "verify"), data={"version": "1"}, headers=HX).status_code == 204
-    page = editor.get(f"/lixia/entities/rectification_case/{case_id}").get_data(as_text=True)
+    page = editor.get(f"/lixia/entities/casework_case/{case_id}").get_data(as_text=True)
     assert '<mark data-testid="state">核查中</mark>' in page
     # Excluding needs a reason: its button opens a small form; admins-only confirm is not offered.
     assert "<summary role=\"button\" class=\"outline\">排除</summary>" in page and 'name="reason"' in page
     assert 'data-transition="confirm"' not in page
-    viewer_page = login_client("lixia", "viewer").get(f"/lixia/entities/rectification_case/{case_id}").get_data(as_text=True)
+    viewer_page = login_client("lixia", "viewer").get(f"/lixia/entities/casework_case/{case_id}").get_data(as_text=True)
     assert "<mark data-testid=\"state\">核查中</mark>" in viewer_page and "data-transition" not in viewer_page
 
 
@@ -451,7 +451,7 @@ def test_a_role_that_may_not_fire_gets_403_and_the_denial_is_audited(login_clien
 def test_the_edit_form_cannot_change_the_state(login_client, app):
     editor = login_client("lixia", "editor")
     case_id = create_page_case(editor)
-    response = editor.post(f"/lixia/entities/rectification_case/{case_id}",
+    response = editor.post(f"/lixia/entities/casework_case/{case_id}",
                            data={"name": "某商会违规收费", "stage": "结案", "version": "1"}, headers=HX)
     assert response.status_code == 422 and "状态只能通过流程操作改变" in response.get_data(as_text=True)
 
@@ -463,8 +463,8 @@ def test_the_list_filters_on_the_state_like_any_indexed_choice(login_client):
     first = create_page_case(editor)
     create_page_case(editor)
     editor.post(transition_url(first, "verify"), data={"version": "1"}, headers=HX)
-    listing = editor.get("/lixia/entities/rectification_case/?stage=核查中").get_data(as_text=True)
-    assert listing.count(f"/lixia/entities/rectification_case/{first}\"") == 1
+    listing = editor.get("/lixia/entities/casework_case/?stage=核查中").get_data(as_text=True)
+    assert listing.count(f"/lixia/entities/casework_case/{first}\"") == 1
     assert listing.count("某商会违规收费") == 1
     assert "办理状态" in listing
 
@@ -476,7 +476,7 @@ def test_another_tenants_case_is_404(login_client):
     case_id = create_page_case(lixia)
     shizhong = login_client("shizhong", "admin")
     assert shizhong.post(transition_url(case_id, "verify"), data={"version": "1"}).status_code == 404
-    url = f"/shizhong/entities/rectification_case/{case_id}/transitions/verify"
+    url = f"/shizhong/entities/casework_case/{case_id}/transitions/verify"
     assert shizhong.post(url, data={"version": "1"}).status_code == 404
 
 
@@ -494,7 +494,7 @@ def test_a_type_without_a_workflow_has_no_transitions(login_client):
 # the API ----------------------------------------------------------------
 
 
-API = "/api/v1/lixia/entities/rectification_case"
+API = "/api/v1/lixia/entities/casework_case"
 
 
 @pytest.fixture
@@ -571,20 +571,20 @@ def test_another_tenants_case_is_404_in_the_api(client, bearer):
     shizhong = bearer("admin", "shizhong")
     answer = client.post(f"{API}/{case_id}/transitions/verify", headers={**shizhong, "If-Match": '"1"'})
     assert answer.status_code == 404
-    foreign = f"/api/v1/shizhong/entities/rectification_case/{case_id}/transitions/verify"
+    foreign = f"/api/v1/shizhong/entities/casework_case/{case_id}/transitions/verify"
     assert client.post(foreign, headers={**shizhong, "If-Match": '"1"'}).status_code == 404
 
 
 @casework
 def test_the_openapi_document_describes_the_transitions(client):
     doc = client.get("/api/openapi.json").json
-    path = doc["paths"]["/api/v1/{tenant}/entities/rectification_case/{id}/transitions/{name}"]["post"]
+    path = doc["paths"]["/api/v1/{tenant}/entities/casework_case/{id}/transitions/{name}"]["post"]
     name = next(p for p in path["parameters"] if p["name"] == "name")
     assert name["schema"]["enum"] == ["verify", "confirm", "exclude", "rectify", "done", "close", "reopen"]
     assert "`exclude` 排除:核查中 → 排除(需填写原因)" in path["description"]
     schemas = doc["components"]["schemas"]
-    values = schemas["RectificationCaseTransition"]["properties"]["values"]["properties"]
+    values = schemas["CaseworkCaseTransition"]["properties"]["values"]["properties"]
     assert set(values) == {"measure", "deadline"} and values["measure"]["enum"][:3] == list(MEASURES)
-    assert "transitions" in schemas["RectificationCaseItem"]["required"]
+    assert "transitions" in schemas["CaseworkCaseItem"]["required"]
     assert "transitions" not in schemas["AssociationItem"]["properties"]
     json.dumps(doc)  # the guard functions leave no trace in the document
