@@ -59,5 +59,7 @@ def _restrict_statement(state: ORMExecuteState) -> None:
     if EntityValue.__tablename__ in touched:  # counts over projections alone (widgets, reports)
         owned = select(Entity.id).where(Entity.owner_id == association_id)
         state.statement = state.statement.options(
-            with_loader_criteria(EntityValue, lambda cls: cls.entity_id.in_(owned), include_aliases=True)
+            with_loader_criteria(
+                EntityValue, lambda cls: or_(cls.entity_id.in_(owned), cls.tenant_id.in_(published)), include_aliases=True
+            )
         )

@@ -153,6 +153,8 @@ def test_an_association_account_reads_the_catalogue_but_not_other_cases(login_cl
     account = login_client("lixia", "association", association_id=own)
     listing = account.get("/lixia/entities/catalogue_situation/").get_data(as_text=True)
     assert "出借证书印章" in listing
+    searched = account.get("/lixia/entities/catalogue_situation/?q=出借").get_data(as_text=True)
+    assert "出借证书印章" in searched  # the search runs on the projections, which it reads too
     assert account.get(f"/lixia/entities/catalogue_situation/{catalogue['city']}").status_code == 200
     assert account.get(f"/lixia/entities/catalogue_case/{mine}").status_code == 200
     assert account.get(f"/lixia/entities/catalogue_case/{theirs}").status_code == 404
