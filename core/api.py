@@ -29,6 +29,7 @@ from .tenancy import (
 from .vocabularies import VocabularyDeclaration
 from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
+from .web.pagination import Page
 from .web.shell import NavItem, Widget
 
 
@@ -56,6 +57,7 @@ __all__ = [
     "Invalid",
     "NavItem",
     "NotFound",
+    "Page",
     "Parameter",
     "Permission",
     "PluginMeta",

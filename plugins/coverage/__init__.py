@@ -2,24 +2,26 @@
 
 口径(见 docs/guide/coverage.md):在册协会 = 状态不是注销、撤销;组织覆盖 = 有自己的
 党委、党总支、党支部,或在联合党支部里;工作覆盖 = 有任何党组织(含临时党支部),或有
-派驻期覆盖当天的党建工作指导员。
+派驻期覆盖当天的党建工作指导员。页面见 :mod:`.views`,报表见 :mod:`.reports`。
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
-from flask import Blueprint
 from sqlalchemy import select
 
 from core.api import (
     Entity,
     NavItem,
+    Permission,
     PluginMeta,
     Tenant,
     TenantScope,
     VocabularyDeclaration,
     Widget,
+    current_service,
     hookimpl,
     session,
     system_scope,
@@ -28,14 +30,11 @@ from core.api import (
 )
 
 from . import entities
-from .entities import (
-    JOINT,
-    SIX_SYNCS_VOCABULARY,
-    STANDARD_ITEMS_VOCABULARY,
-    THEMES_VOCABULARY,
-)
+from .entities import JOINT, SIX_SYNCS_VOCABULARY, STANDARD_ITEMS_VOCABULARY
 from .figures import coverage
 from .reports import REPORTS
+from .snapshots import parse_month
+from .views import ACT, THEME_MONTH, pages, themes_statement
 
 meta = PluginMeta(
     name="coverage",
@@ -46,8 +45,7 @@ meta = PluginMeta(
     core=">=0.1,<1",
 )
 
-#: 只为挂载模板目录(工作台面板);本插件的页面都是核心的记录页和报表页。
-pages = Blueprint("coverage", __name__, template_folder="templates")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 STANDARD_ITEMS = (
     "组织设置规范", "班子配备齐全", "党员管理规范", "组织生活正常", "活动阵地落实",
@@ -57,11 +55,6 @@ STANDARD_ITEMS = (
 SIX_SYNCS = (
     "同步登记党员信息", "同步推进党组织组建", "同步选派党建指导员",
     "同步开展党的工作", "同步纳入年检年报", "同步开展评估考核",
-)
-PARTY_DAY_THEMES = (
-    "1月:重温入党誓词", "2月:学习党章党规", "3月:志愿服务进社区", "4月:缅怀革命先烈",
-    "5月:助企纾困在行动", "6月:七一主题党日", "7月:党员先锋岗亮诺", "8月:行业自律与诚信",
-    "9月:服务产业链发展", "10月:学习贯彻全会精神", "11月:党建引领会企共建", "12月:年度组织生活会",
 )
 
 
@@ -77,8 +70,6 @@ def quanhui_vocabularies():
                               description="党组织规范化建设的检查事项"),
         VocabularyDeclaration(SIX_SYNCS_VOCABULARY, "六个同步", SIX_SYNCS,
                               description="与协会商会成立、变更、年检等同步落实的党建要求"),
-        VocabularyDeclaration(THEMES_VOCABULARY, "主题党日参考主题", PARTY_DAY_THEMES,
-                              description="市级按月发布的主题党日参考主题,各区县只读"),
     ]
 
 
@@ -93,6 +84,11 @@ def quanhui_blueprints():
 
 
 @hookimpl
+def quanhui_permissions():
+    return [Permission(ACT, "为未覆盖的协会派驻指导员、成立临时党支部", roles=("admin", "editor"))]
+
+
+@hookimpl
 def quanhui_migrations():
     return str(Path(__file__).with_name("migrations"))
 
@@ -100,19 +96,32 @@ def quanhui_migrations():
 @hookimpl
 def quanhui_nav_items(tenant, user):
     return [
+        NavItem("党建覆盖", "coverage.dashboard", order=29, permission="reports.view"),
         NavItem("党组织", "entities.index", order=30, args={"type_name": "party_org"}),
         NavItem("党建指导员", "entities.index", order=31, args={"type_name": "instructor"}),
+        NavItem("主题党日", "coverage.themes", order=32),
     ]
 
 
 @hookimpl
 def quanhui_dashboard_widgets(tenant, user):
+    """本单位的两个覆盖,和本月的主题党日参考主题(含市级发布的)。"""
     figures = coverage(session, (tenant.id,))[0]
-    return [Widget("党建两个覆盖", "coverage/widget.html", {"figures": figures}, order=20)]
+    service = current_service()
+    month = parse_month(None)
+    with service.reading(service.type("coverage_theme")):
+        themes = [row.data for row in session.execute(
+            themes_statement(tenant).where(THEME_MONTH == month).order_by(Entity.tenant_id, Entity.id))]
+    return [
+        Widget("党建两个覆盖", "coverage/widget.html", {"figures": figures}, order=20),
+        Widget("本月主题党日", "coverage/themes_widget.html", {"themes": themes, "month": month}, order=21),
+    ]
 
 
 @hookimpl
 def quanhui_validate_entity(tenant, entity_type, data, previous):
+    if entity_type.name == "coverage_theme" and data.get("month") and not MONTH.match(data["month"]):
+        return {"month": "月份应写成 YYYY-MM,例如 2026-07"}
     if entity_type.name == "instructor":
         start, end = data.get("start_on"), data.get("end_on")
         if start and end and end < start:

@@ -1,4 +1,5 @@
-"""演示数据:党组织、联合党支部、临时党支部和指导员,过去一年的组建过程,以及 13 个月的快照。
+"""演示数据:党组织、联合党支部、临时党支部和指导员,过去一年的组建过程,13 个月的快照,
+以及市级发布的近一年主题党日参考主题。
 
 记录都经 EntityService 创建(校验、修改记录、索引一应俱全),再把修改记录的时间改成
 组建或派驻的日期,这样按修改记录重算的历史与“当时”一致。市级在册协会的组织覆盖率
@@ -34,6 +35,22 @@ BRANDS = (
     ("数智红心", "党员技术骨干帮助会员企业数字化转型。"),
     ("泉韵红帆", "以文化活动凝聚会员,党支部组织行业文化节。"),
 )
+
+#: 按月份(1-12)的参考主题和内容建议。
+PARTY_DAY_THEMES = {
+    1: ("重温入党誓词", "新年第一次组织生活:重温入党誓词,交流年度履职打算。"),
+    2: ("学习党章党规", "集中学习党章和有关党内法规,结合行业实际谈体会。"),
+    3: ("志愿服务进社区", "组织党员到结对社区开展政策宣讲和便民服务。"),
+    4: ("缅怀革命先烈", "到烈士陵园或红色教育基地开展缅怀活动。"),
+    5: ("助企纾困在行动", "走访会员企业,收集困难和诉求,形成问题清单。"),
+    6: ("七一主题党日", "庆祝建党纪念日,表彰优秀党员,讲一堂党课。"),
+    7: ("党员先锋岗亮诺", "在服务窗口和会员企业设立党员先锋岗,公开承诺。"),
+    8: ("行业自律与诚信", "学习行业自律公约,开展诚信经营承诺。"),
+    9: ("服务产业链发展", "围绕“4+10”产业链开展供需对接。"),
+    10: ("学习贯彻全会精神", "专题学习全会精神,研讨落实措施。"),
+    11: ("党建引领会企共建", "与结对企业、村居联合开展主题活动。"),
+    12: ("年度组织生活会", "召开组织生活会,开展批评与自我批评和民主评议党员。"),
+}
 
 
 def _person(rng: random.Random) -> str:
@@ -74,7 +91,12 @@ def fill(session, tenant) -> None:
     else:
         before, added = round(rng.uniform(0.40, 0.55) * count), round(rng.uniform(0.08, 0.15) * count)
 
-    types = {name: service.type(name) for name in ("party_org", "party_org_member", "instructor")}
+    types = {name: service.type(name) for name in ("party_org", "party_org_member", "instructor", "coverage_theme")}
+    if tenant.is_root:
+        for back in range(11, -1, -1):
+            month = shift(this_month, -back)
+            title, content = PARTY_DAY_THEMES[int(month[5:])]
+            service.create(types["coverage_theme"], {"month": month, "title": title, "content": content})
     dated: list[tuple[int, dt.date]] = []
 
     brands = list(BRANDS) if tenant.is_root else []
@@ -124,7 +146,12 @@ def fill(session, tenant) -> None:
     pool = list(active)
     pool = cover(pool, before, today - dt.timedelta(days=5 * 365), year_ago - dt.timedelta(days=1))
     pool = cover(pool, added, year_ago, today - dt.timedelta(days=1))
-    # 尚未组建的:一部分成立临时党支部,一部分派驻指导员(有的一年多以前就派驻了)。
+    # 尚未组建的:一部分成立临时党支部,一部分派驻指导员(有的一年多以前就派驻了);
+    # 指导员人数少于协会数,一位指导员往往同时指导几家。
+    instructors = [
+        {"name": _person(rng), "unit": rng.choice(UNITS), "phone": f"0531-8{rng.randint(1000000, 9999999)}"}
+        for _ in range(max(2, len(pool) // 4))
+    ]
     for association in pool:
         roll = rng.random()
         if roll < 0.25:
@@ -135,8 +162,7 @@ def fill(session, tenant) -> None:
             if end is not None and end >= today:
                 end = None
             instructor = service.create(types["instructor"], {
-                "name": _person(rng), "unit": rng.choice(UNITS), "phone": f"0531-8{rng.randint(1000000, 9999999)}",
-                "association": association, "start_on": start.isoformat(),
+                **rng.choice(instructors), "association": association, "start_on": start.isoformat(),
                 "end_on": end.isoformat() if end else None,
             })
             dated.append((instructor.id, start))

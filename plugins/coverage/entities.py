@@ -1,4 +1,5 @@
-"""党建覆盖的记录类型:党组织、联合党支部覆盖的协会、党建工作指导员。
+"""党建覆盖的记录类型:党组织、联合党支部覆盖的协会、党建工作指导员,以及市级按月发布的
+主题党日参考主题。
 
 一个党组织有一家“主体”协会(`association`,必填);联合党支部覆盖的其他协会各是一条
 `party_org_member` 记录(党组织 + 协会,都建索引)。这样每一条“党组织覆盖协会”的关系
@@ -18,7 +19,6 @@ ORGANISATIONAL_KINDS = (*OWN_KINDS, JOINT)
 
 STANDARD_ITEMS_VOCABULARY = "coverage_standard_items"
 SIX_SYNCS_VOCABULARY = "coverage_six_syncs"
-THEMES_VOCABULARY = "coverage_party_day_themes"
 
 PARTY_ORG = EntityType(
     name="party_org",
@@ -79,4 +79,17 @@ INSTRUCTOR = EntityType(
     ),
 )
 
-TYPES = (PARTY_ORG, PARTY_ORG_MEMBER, INSTRUCTOR)
+THEME = EntityType(
+    name="coverage_theme",
+    label="主题党日参考主题",
+    description="市级按月发布、各区县只读的主题党日参考主题",
+    title_field="title",
+    published=True,
+    fields=(
+        Field("month", "月份", required=True, indexed=True, listed=True, max_length=7, help="YYYY-MM,例如 2026-07"),
+        Field("title", "主题", required=True, indexed=True, listed=True, max_length=80),
+        Field("content", "内容建议", kind="long_text", help="学习内容、活动形式、参考材料"),
+    ),
+)
+
+TYPES = (PARTY_ORG, PARTY_ORG_MEMBER, INSTRUCTOR, THEME)

@@ -148,17 +148,26 @@ def coverage(session, tenant_ids: Sequence[int], *, cutoff: dt.datetime | None =
     ]
 
 
-def uncovered(session, tenant_ids: Sequence[int], *, day: dt.date | None = None) -> list[dict]:
-    """尚未组织覆盖的在册协会(现在),每家注明是否已有工作覆盖(临时党支部或在岗指导员)。"""
+NO_COVER, WORK_ONLY = "未覆盖", "已工作覆盖"
+
+
+def uncovered_statement(tenant_ids: Sequence[int], *, day: dt.date | None = None, work: str | None = None,
+                        search: str | None = None, association_id: int | None = None):
+    """尚未组织覆盖的在册协会(现在),每家注明是否已有工作覆盖(临时党支部或在岗指导员)。
+
+    ``work`` 只留“未覆盖”或“已工作覆盖”的;``search`` 按协会名称包含查找;``association_id``
+    只看这一家。按单位、名称排序。
+    """
     tenant_ids = tuple(tenant_ids)
     sources = _sources(tenant_ids, None)
     associations = sources["association"]
-    organisational, work = _covered(sources, day or dt.date.today(), historic=False)
+    organisational, covered = _covered(sources, day or dt.date.today(), historic=False)
+    is_work_covered = associations.c.id.in_(covered)
     statement = (
         select(
-            Tenant.name.label("tenant"), associations.c.id.label("association_id"), associations.c.name.label("name"),
-            associations.c.status.label("status"),
-            case((associations.c.id.in_(work), "已工作覆盖"), else_="未覆盖").label("work"),
+            Tenant.name.label("tenant"), Tenant.slug.label("tenant_slug"), associations.c.id.label("association_id"),
+            associations.c.name.label("name"), associations.c.status.label("status"),
+            case((is_work_covered, WORK_ONLY), else_=NO_COVER).label("work"),
         )
         .join(Tenant, Tenant.id == associations.c.tenant_id)
         .where(
@@ -167,5 +176,17 @@ def uncovered(session, tenant_ids: Sequence[int], *, day: dt.date | None = None)
         )
         .order_by(Tenant.position, Tenant.id, associations.c.name, associations.c.id)
     )
-    return [dict(row._mapping) for row in session.execute(statement)]
+    if work == WORK_ONLY:
+        statement = statement.where(is_work_covered)
+    elif work == NO_COVER:
+        statement = statement.where(~is_work_covered)
+    if search:
+        statement = statement.where(associations.c.name.contains(search, autoescape=True))
+    if association_id is not None:
+        statement = statement.where(associations.c.id == association_id)
+    return statement
 
+
+def uncovered(session, tenant_ids: Sequence[int], *, day: dt.date | None = None) -> list[dict]:
+    """:func:`uncovered_statement` 的全部行。"""
+    return [dict(row._mapping) for row in session.execute(uncovered_statement(tenant_ids, day=day))]

@@ -30,7 +30,7 @@ def _trend(context: ReportContext):
 
 REPORTS = (
     Report(
-        name="coverage_by_tenant",
+        name="coverage.coverage_by_tenant",
         title="党建两个覆盖(按单位)",
         description="在册协会商会(不含注销、撤销)的组织覆盖和工作覆盖,数量与比率;市级按区县分列,含下级单位。",
         query=_by_tenant,
@@ -39,7 +39,7 @@ REPORTS = (
         rollup=True,
     ),
     Report(
-        name="uncovered",
+        name="coverage.uncovered",
         title="尚未组织覆盖的协会商会",
         description="在册协会商会中既没有自己的党组织、也不在联合党支部里的;注明是否已由临时党支部或指导员工作覆盖。",
         query=_uncovered,
@@ -50,7 +50,7 @@ REPORTS = (
         total=False,
     ),
     Report(
-        name="coverage_trend",
+        name="coverage.coverage_trend",
         title="党建覆盖走势(近 24 个月)",
         description="每月月底的两个覆盖,来自月度快照(quanhui coverage snapshot);市级为全市合计。"
                     "“同比”是组织覆盖率比 12 个月前增加的百分点。",

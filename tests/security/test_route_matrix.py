@@ -255,6 +255,67 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("think_tank.inbox", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
     ("think_tank.new", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
     ("think_tank.similar", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    # think_tank's inbox panel, search, topic board, report library, proposal ledger, static files.
+    ("think_tank.suggestion", "GET"): Route({**LIXIA, "entity_id": 1}, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("think_tank.act", "POST"): Route(
+        {**LIXIA, "entity_id": 1, "name": "assign"}, statuses(302, 404, 404, 404, 404, 404, 404),
+        data={"version": "1", "department": "区金融办"},
+    ),
+    ("think_tank.search", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("think_tank.topics", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("think_tank.library", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("think_tank.proposals", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("think_tank.static", "GET"): Route(
+        {**LIXIA, "filename": "think_tank/think_tank.css"}, statuses(302, 404, 404, 404, 404, 404, 404)
+    ),
+    # The matching plugin (百会联百村): not enabled in this sweep, so its pages answer 404 to
+    # every signed-in actor; tests/plugins/matching/ checks who reaches them where it is enabled.
+    ("matching.workbench", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("matching.start_pairing", "POST"): Route(
+        LIXIA, statuses(302, 404, 404, 404, 404, 404, 404), data={"programme": "百会联百村", "target": "1", "association": "1"}
+    ),
+    ("matching.assign", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("matching.confirm", "POST"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404), data={"programme": "百会联百村"}),
+    ("matching.board", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("matching.ledger", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    # The rectification plugin (规范整治): not enabled in this sweep either, so its pages answer
+    # 404 to every signed-in actor; tests/plugins/rectification/ checks who reaches them where
+    # it is enabled (catalogues kept by the city, association accounts on their own cases).
+    ("rectification.board", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("rectification.cases", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("rectification.case", "GET"): Route({**LIXIA, "case_id": 1}, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("rectification.transition", "POST"): Route(
+        {**LIXIA, "case_id": 1, "name": "verify"}, statuses(302, 404, 404, 404, 404, 404, 404), data={"version": "1"}
+    ),
+    ("rectification.self_inspection", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("rectification.self_inspection", "POST"): Route(
+        LIXIA, statuses(302, 404, 404, 404, 404, 404, 404), data={"title": "未按期换届"}
+    ),
+    ("rectification.static", "GET"): Route(
+        {**LIXIA, "filename": "rectification/rectification.css"}, statuses(302, 404, 404, 404, 404, 404, 404)
+    ),
+    # The coverage plugin's pages (党建覆盖): not enabled in this sweep either, so 404 to every
+    # signed-in actor; tests/plugins/coverage/test_pages.py checks who reaches them where it is enabled.
+    ("coverage.dashboard", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("coverage.summary", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("coverage.uncovered", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("coverage.row", "GET"): Route(
+        {**LIXIA, "association_id": Ref("association")}, statuses(302, 404, 404, 404, 404, 404, 404),
+        foreign=statuses(302, 404, 404, 404, 404, 404, 404),
+    ),
+    ("coverage.act", "GET"): Route(
+        {**LIXIA, "association_id": Ref("association"), "action": "instructor"},
+        statuses(302, 404, 404, 404, 404, 404, 404), foreign=statuses(302, 404, 404, 404, 404, 404, 404),
+    ),
+    ("coverage.act", "POST"): Route(
+        {**LIXIA, "association_id": Ref("association"), "action": "temporary-branch"},
+        statuses(302, 404, 404, 404, 404, 404, 404), data={"name": "巡检临时党支部", "mark": "none"},
+        foreign=statuses(302, 404, 404, 404, 404, 404, 404),
+    ),
+    ("coverage.instructors", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("coverage.brands", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("coverage.themes", "GET"): Route(LIXIA, statuses(302, 404, 404, 404, 404, 404, 404)),
+    ("coverage.static", "GET"): Route({**LIXIA, "filename": "coverage.css"}, statuses(302, 404, 404, 404, 404, 404, 404)),
     # Deletes lixia's association: after every route that reads it.
     ("entities.delete", "POST"): Route(
         ASSOCIATION, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR, other=STAFF_EDITOR_CHANGE

@@ -53,7 +53,7 @@ def update(slug: str, type_name: str, entity_id: int, **changes) -> None:
 
 def figures(client, slug: str) -> dict[str, dict]:
     """The coverage report as the user sees it: one row per 单位."""
-    answer = client.get(f"/api/v1/{slug}/reports/coverage_by_tenant")
+    answer = client.get(f"/api/v1/{slug}/reports/coverage.coverage_by_tenant")
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return {row["tenant"]: row for row in answer.json["rows"]}
 
@@ -75,8 +75,11 @@ def test_a_joint_branch_over_three_uncovered_associations_raises_the_rate_by_thr
     assert district["历下区"]["org_rate"] == pytest.approx(0.1 + 3 / 10)
     rolled_up = figures(city, "jinan")
     assert rolled_up["历下区"]["org_covered"] == 4
-    total = city.get("/api/v1/jinan/reports/coverage_by_tenant").json["total"]
+    assert rolled_up["历下区"]["org_rate"] - before["org_rate"] == pytest.approx(3 / 10)
+    total = city.get("/api/v1/jinan/reports/coverage.coverage_by_tenant").json["total"]
     assert (total["active"], total["org_covered"]) == (10, 4)
+    # The city's dashboard adds the districts up the same way: 4 of its 10 active associations.
+    assert 'data-testid="org-rate">40.0%<' in city.get("/jinan/coverage/").get_data(as_text=True)
 
 
 def test_work_coverage_counts_temporary_branches_and_instructors_on_duty(app, db_session, login_client):
@@ -94,7 +97,7 @@ def test_work_coverage_counts_temporary_branches_and_instructors_on_duty(app, db
     assert (row["active"], row["org_covered"], row["work_covered"]) == (6, 1, 3)
     assert row["work_rate"] == pytest.approx(0.5)
 
-    listed = client.get("/api/v1/shizhong/reports/uncovered").json["rows"]
+    listed = client.get("/api/v1/shizhong/reports/coverage.uncovered").json["rows"]
     names = {entry["name"]: entry["work"] for entry in listed}
     assert len(names) == 5  # 临时党支部只算工作覆盖
     assert names["市中区第" + str(_number_of(temporary)) + "协会"] == "已工作覆盖"
@@ -128,9 +131,9 @@ def test_a_district_sees_only_its_own_figures_and_the_city_every_district(app, d
     associations("shizhong", 3)
     district = login_client("lixia", "viewer")
     assert list(figures(district, "lixia")) == ["历下区"]
-    assert district.get("/api/v1/shizhong/reports/coverage_by_tenant").status_code == 404
-    assert district.get("/api/v1/lixia/reports/uncovered").json["rows"] and all(
-        row["tenant"] == "历下区" for row in district.get("/api/v1/lixia/reports/uncovered").json["rows"]
+    assert district.get("/api/v1/shizhong/reports/coverage.coverage_by_tenant").status_code == 404
+    assert district.get("/api/v1/lixia/reports/coverage.uncovered").json["rows"] and all(
+        row["tenant"] == "历下区" for row in district.get("/api/v1/lixia/reports/coverage.uncovered").json["rows"]
     )
     city = figures(login_client("jinan", "viewer"), "jinan")
     assert len(city) == 13 and city["市中区"]["active"] == 3 and city["历下区"]["active"] == 2
@@ -161,6 +164,6 @@ def test_the_dashboard_shows_both_rates(app, db_session, login_client):
 @pytest.mark.enable_plugins("coverage", tenants=["jinan", "shizhong"])
 def test_disabled_in_a_district_its_reports_answer_404_there(app, db_session, login_client):
     client = login_client("lixia", "admin")
-    assert client.get("/api/v1/lixia/reports/coverage_by_tenant").status_code == 404
-    assert client.get("/lixia/reports/uncovered").status_code == 404
+    assert client.get("/api/v1/lixia/reports/coverage.coverage_by_tenant").status_code == 404
+    assert client.get("/lixia/reports/coverage.uncovered").status_code == 404
     assert client.get("/api/v1/lixia/entities/party_org").status_code == 404

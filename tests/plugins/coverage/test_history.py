@@ -105,7 +105,7 @@ def test_the_snapshot_command_stores_months_and_refuses_bad_ones(app, lixia_hist
     with use_scope(session, TenantScope.of(tenant_by_slug(session, "lixia"))):
         months = session.scalars(select(CoverageSnapshot.month).order_by(CoverageSnapshot.month)).all()
     assert months == ["2025-06", parse_month(None)]  # one row per month, recomputed in place
-    rows = login_client("lixia", "viewer").get("/api/v1/lixia/reports/coverage_trend").json["rows"]
+    rows = login_client("lixia", "viewer").get("/api/v1/lixia/reports/coverage.coverage_trend").json["rows"]
     assert (rows[0]["month"], rows[0]["active"], rows[0]["org_covered"], rows[0]["org_rate"]) == ("2025-06", 2, 1, 0.5)
 
 
@@ -131,7 +131,7 @@ def test_demo_data_rises_about_19_points_and_its_snapshots_match_the_revisions(a
         assert len(set(brands)) == 12
 
     client = login_client("jinan", "viewer")
-    answer = client.get("/api/v1/jinan/reports/coverage_trend?scope=own").json
+    answer = client.get("/api/v1/jinan/reports/coverage.coverage_trend?scope=own").json
     rows = {row["month"]: row for row in answer["rows"]}
     now, year_ago = rows[this_month], rows[shift(this_month, -12)]
     assert now["org_change"] == pytest.approx(now["org_rate"] - year_ago["org_rate"], abs=1e-6)
