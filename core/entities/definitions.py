@@ -30,6 +30,8 @@ FIELD_KINDS: dict[str, str] = {
     "file": "文件",
 }
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Tenant tiers (``Tenant.tier``) and their Chinese names.
+TIERS = {"city": "市级", "district": "区县"}
 #: Names the storage uses for its own columns; a field may not take them.
 RESERVED_NAMES = frozenset({"id", "tenant", "tenant_id", "type", "version", "created_at", "updated_at", "deleted_at"})
 
@@ -238,6 +240,9 @@ class EntityType:
     #: Kept by one tenant for everyone below it (catalogues, calls, theme lists): each
     #: descendant lists and reads its ancestors' records next to its own, read-only.
     published: bool = False
+    #: The tenant tiers ("city", "district") whose users may add and change records of this
+    #: type; empty for every tier. A catalogue the city keeps: ``kept_by=("city",)``.
+    kept_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):
@@ -250,6 +255,8 @@ class EntityType:
             raise DefinitionError(f"类型 {self.name} 的标题字段 {self.title_field} 不存在")
         if self.workflow is not None:
             self._complete_workflow(names)
+        if set(self.kept_by) - set(TIERS):
+            raise DefinitionError(f"类型 {self.name} 的 kept_by 只能是 {'、'.join(TIERS)}")
         if self.owner_field is not None:
             owner = self.field(self.owner_field)
             if owner is None or owner.kind != "reference" or owner.target != "association":

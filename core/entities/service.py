@@ -20,7 +20,7 @@ from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import Tenant, system_scope
 from . import files, uscc
-from .definitions import EntityType
+from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
 from .models import Entity, EntityRevision, EntityValue
 from .ownership import owner_of, restricted_association
@@ -251,6 +251,7 @@ class EntityService:
         return self._save(entity_type, entity, "update", before, data)
 
     def delete(self, entity_type: EntityType, entity: Entity, expected_version: int | None = None) -> Entity:
+        self._refuse_unless_keeper(entity_type)
         if expected_version is not None and entity.version != expected_version:
             raise Conflict(entity)
         entity.deleted_at = utcnow()
@@ -258,15 +259,39 @@ class EntityService:
         return self._save(entity_type, entity, "delete", entity.data, None, project=False)
 
     def restore(self, entity_type: EntityType, entity: Entity) -> Entity:
+        self._refuse_unless_keeper(entity_type)
         entity.deleted_at = None
         return self._save(entity_type, entity, "restore", None, entity.data)
 
     def may_create(self, entity_type: EntityType) -> bool:
-        """False for an association account and a type no association owns (the 新建 button hides)."""
-        return restricted_association(self.session) is None or entity_type.owner_field is not None
+        """Whether the 新建 button shows (see :meth:`creation_refusal`)."""
+        return self.creation_refusal(entity_type) is None
+
+    def creation_refusal(self, entity_type: EntityType) -> str | None:
+        """Why this actor may not add records of ``entity_type`` here, or None: the type is
+        kept by another tier, or an association account meets a type no association owns."""
+        refusal = self._keeper_refusal(entity_type)
+        if refusal is None and restricted_association(self.session) is not None and entity_type.owner_field is None:
+            refusal = f"协会账号不能新建{entity_type.label}"
+        return refusal
+
+    def _keeper_refusal(self, entity_type: EntityType) -> str | None:
+        if not entity_type.kept_by or self.tenant.tier in entity_type.kept_by:
+            return None
+        keepers = "、".join(TIERS[tier] for tier in entity_type.kept_by)
+        return f"{entity_type.label}由{keepers}维护,{self.tenant.name}只能查看和选用,不能新建或修改"
+
+    def _refuse_unless_keeper(self, entity_type: EntityType) -> None:
+        refusal = self._keeper_refusal(entity_type)
+        if refusal is not None:
+            raise Forbidden(refusal)
 
     def _for_own_association(self, entity_type: EntityType, raw: dict[str, Any], *, creating: bool = False) -> dict:
-        """An association account files records for its own association only."""
+        """An association account files records for its own association only; no one
+        writes a type another tier keeps."""
+        if creating and (refusal := self.creation_refusal(entity_type)):
+            raise Forbidden(refusal)
+        self._refuse_unless_keeper(entity_type)
         association_id = restricted_association(self.session)
         if association_id is None:
             return raw
@@ -286,6 +311,7 @@ class EntityService:
         :class:`Invalid` (wrong state, missing reason or values, a guard's refusal) or
         :class:`Forbidden`; see :mod:`core.entities.workflows`.
         """
+        self._refuse_unless_keeper(entity_type)
         return workflows.fire(self, entity_type, entity, name, expected_version, reason=reason, values=values)
 
     def available_transitions(self, entity_type: EntityType, entity: Entity, actor=None) -> list:

@@ -116,8 +116,9 @@ def index(tenant, type_name):
 @require_permission("entities.edit")
 def new(tenant, type_name):
     entity_type = _type(type_name)
-    if not current_service().may_create(entity_type):
-        abort(403, f"协会账号不能新建{entity_type.label}")
+    refusal = current_service().creation_refusal(entity_type)
+    if refusal:
+        abort(403, refusal)
     values = {f.name: f.default for f in entity_type.fields if f.default is not None}
     return render_template("entities/form.html", **_form_context(entity_type, None, values, {}))
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from .. import audit
 from ..db import session
 from ..entities.service import Forbidden
+from ..tenancy import system_scope
 from .htmx import is_htmx
 
 logger = logging.getLogger(__name__)
@@ -73,8 +75,13 @@ def _csrf_error(_exc: CSRFError):
 
 
 def _record_forbidden(exc: Exception):
-    """A record the actor may not change (an association account beyond its association)."""
+    """A record the actor may not change (an association account beyond its association,
+    a district writing what its city keeps): nothing is written, and the denial is audited."""
     session.rollback()
+    if "tenant" in g:
+        with system_scope(session):  # the rollback expired the signed-in user, perhaps of an ancestor tenant
+            audit.record_now(session, "auth.denied", tenant_id=g.tenant.id, target=request.path[:200],
+                             reason=str(exc)[:200])
     return error_response(403, str(exc))
 
 

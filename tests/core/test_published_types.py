@@ -3,7 +3,8 @@
 The specification is a catalogue of situations the city maintains and a district's
 cases that point into it: the district lists the city's entries beside its own, opens
 them, picks them in its forms, and can change none of them; a sibling's entries stay
-out of sight, and an association account reads the catalogue too.
+out of sight, and an association account reads the catalogue too. A type the city
+alone keeps (``kept_by``) cannot be added to or changed in a district at all.
 """
 from __future__ import annotations
 
@@ -11,16 +12,26 @@ import types
 
 import pytest
 
+from sqlalchemy import select
+
 from core.api import PluginMeta, hookimpl
+from core.audit import AuditEvent
+from core.db import session
 from core.entities.definitions import EntityType, Field
+from core.entities.models import Entity
 from core.entities.service import Invalid, NotFound
-from core.tenancy import ScopeError
+from core.tenancy import ScopeError, system_scope
 from tests.entity_helpers import create, service
 
 SITUATION = EntityType(
     "catalogue_situation", "整治情形",
     fields=(Field("name", "情形", required=True, indexed=True, listed=True),),
     published=True,
+)
+MEASURE = EntityType(
+    "catalogue_measure", "处理措施",
+    fields=(Field("name", "措施", required=True, indexed=True, listed=True),),
+    published=True, kept_by=("city",),
 )
 CASE = EntityType(
     "catalogue_case", "案件",
@@ -36,7 +47,7 @@ CASE = EntityType(
 def catalogue_plugin():
     module = types.ModuleType("catalogue_plugin")
     module.meta = PluginMeta(name="catalogue", title="目录", version="1.0.0", levels=("city", "district"))
-    module.quanhui_entity_types = hookimpl(lambda: [SITUATION, CASE])
+    module.quanhui_entity_types = hookimpl(lambda: [SITUATION, MEASURE, CASE])
     return module
 
 
@@ -158,3 +169,27 @@ def test_an_association_account_reads_the_catalogue_but_not_other_cases(login_cl
     assert account.get(f"/lixia/entities/catalogue_situation/{catalogue['city']}").status_code == 200
     assert account.get(f"/lixia/entities/catalogue_case/{mine}").status_code == 200
     assert account.get(f"/lixia/entities/catalogue_case/{theirs}").status_code == 404
+
+
+def test_a_type_the_city_keeps_offers_no_new_button_in_a_district_and_refuses_with_an_audit(login_client, app, api_client):
+    add(app, "jinan", "catalogue_measure", name="约谈提醒")
+    admin = login_client("lixia", "admin")
+    listing = admin.get("/lixia/entities/catalogue_measure/").get_data(as_text=True)
+    assert "约谈提醒" in listing and "/lixia/entities/catalogue_measure/new" not in listing
+    refused = admin.get("/lixia/entities/catalogue_measure/new")
+    assert refused.status_code == 403 and "处理措施由市级维护,历下区只能查看和选用" in refused.get_data(as_text=True)
+    assert admin.post("/lixia/entities/catalogue_measure/", data={"name": "区里自加"}).status_code == 403
+    assert api_client("lixia", "editor").post("/api/v1/lixia/entities/catalogue_measure", json={"name": "区里自加"}).status_code == 403
+    with app.app_context():
+        svc = service(app, "lixia")
+        names = [e.data["name"] for e in svc.session.scalars(select(Entity).where(Entity.type == "catalogue_measure"))]
+        with system_scope(session):
+            denials = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.denied")).all()
+    assert names == []  # lixia has none of its own; the city's is not in lixia's scope
+    assert any("处理措施由市级维护" in str(event.detail) for event in denials)
+
+
+def test_the_city_keeps_its_catalogue_through_the_ordinary_pages(login_client):
+    admin = login_client("jinan", "admin")
+    assert "/jinan/entities/catalogue_measure/new" in admin.get("/jinan/entities/catalogue_measure/").get_data(as_text=True)
+    assert admin.post("/jinan/entities/catalogue_measure/", data={"name": "警告"}).status_code == 303
