@@ -1,13 +1,16 @@
 """智库与会企之声 (think_tank): 研究课题、会企之声建议、行业发展报告和“两代表一委员”建议提案。
 
-记录类型见 :mod:`.entities`,报表见 :mod:`.reports`,建议填报页和相似建议提示见 :mod:`.views`。
+记录类型见 :mod:`.entities`,报表见 :mod:`.reports`,会企之声收件箱、填报页和相似建议提示见
+:mod:`.views`,检索、课题看板、报告库和提案台账见 :mod:`.boards`,全文检索索引见 :mod:`.search`。
 每年重点课题数的上限是市级维护的一个词表 ``think_tank_key_topic_cap``(只有一个词条,
 即上限数字,默认 2):它沿用核心的词表机制,区县自动继承市级的设置,修改留有审计记录。
 """
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import click
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -16,15 +19,21 @@ from core.api import (
     EntityValue,
     NavItem,
     PluginMeta,
+    Tenant,
+    TenantScope,
     VocabularyDeclaration,
     hookimpl,
+    system_scope,
+    tenant_by_slug,
+    use_scope,
     vocabulary_terms,
 )
 from core.api import (
     session as db_session,
 )
 
-from .entities import TYPES
+from . import search
+from .entities import DEPARTMENTS, DEPARTMENTS_VOCABULARY, TYPES
 
 meta = PluginMeta(
     name="think_tank",
@@ -47,10 +56,16 @@ def quanhui_entity_types():
 
 @hookimpl
 def quanhui_vocabularies():
-    return [VocabularyDeclaration(
-        CAP_VOCABULARY, "每年重点课题上限", (str(DEFAULT_CAP),),
-        description="只填一个正整数:每个单位每年最多可设的重点研究课题数",
-    )]
+    return [
+        VocabularyDeclaration(
+            CAP_VOCABULARY, "每年重点课题上限", (str(DEFAULT_CAP),),
+            description="只填一个正整数:每个单位每年最多可设的重点研究课题数",
+        ),
+        VocabularyDeclaration(
+            DEPARTMENTS_VOCABULARY, "会企之声承办部门", DEPARTMENTS,
+            description="分办建议时可选的承办部门(也可以直接填写列表外的部门)",
+        ),
+    ]
 
 
 def key_topic_cap(tenant) -> int:
@@ -97,15 +112,17 @@ def quanhui_validate_entity(tenant, entity_type, data, previous):
 @hookimpl
 def quanhui_nav_items(tenant, user):
     return [
-        NavItem("研究课题", "entities.index", order=60, args={"type_name": "research_topic"}),
+        NavItem("研究课题", "think_tank.topics", order=60),
         NavItem("会企之声", "think_tank.inbox", order=61),
-        NavItem("行业发展报告", "entities.index", order=62, args={"type_name": "industry_report"}),
-        NavItem("建议提案", "entities.index", order=63, args={"type_name": "proposal"}),
+        NavItem("行业发展报告", "think_tank.library", order=62),
+        NavItem("建议提案", "think_tank.proposals", order=63),
+        NavItem("智库检索", "think_tank.search", order=64),
     ]
 
 
 @hookimpl
 def quanhui_blueprints():
+    from . import boards  # noqa: F401  (registers its pages on the blueprint)
     from .views import pages
 
     return [pages]
@@ -123,3 +140,40 @@ def quanhui_demo_data(session, tenant):
     from .demo import fill
 
     fill(session, tenant)
+
+
+@hookimpl
+def quanhui_migrations():
+    return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, before, after):
+    """Keep the search index in step with what was just committed."""
+    if search.index_change(session, tenant, entity_type.name, entity_id, action, before, after):
+        session.commit()
+
+
+@hookimpl
+def quanhui_cli(cli):
+    @cli.group("think-tank")
+    def group():
+        """智库与会企之声。"""
+
+    @group.command("reindex")
+    @click.option("--tenant", "slug", default=None, help="只重建这个单位(租户简称),默认全部单位")
+    def reindex(slug):
+        """从记录重建全文检索索引(建议、研究课题、行业发展报告、课题征集)。"""
+        with system_scope(db_session):
+            if slug:
+                found = tenant_by_slug(db_session, slug)
+                if found is None:
+                    raise click.UsageError(f"没有简称为 {slug} 的单位")
+                tenants = [found]
+            else:
+                tenants = list(db_session.scalars(select(Tenant).order_by(Tenant.position, Tenant.id)))
+        for tenant in tenants:
+            with use_scope(db_session, TenantScope.of(tenant)):
+                count = search.rebuild(db_session, tenant)
+                db_session.commit()
+            click.echo(f"{tenant.name}:已索引 {count} 条记录")

@@ -1,5 +1,6 @@
 """演示数据:与材料一致,全市(市级加 12 个区县)共 186 条会企之声建议、34 份行业发展报告、
-151 件已采纳的建议提案。市级和每个区县各有固定份额,合计恰好是这三个数。"""
+151 件已采纳的建议提案。市级和每个区县各有固定份额,合计恰好是这三个数。市级另有一次
+课题征集和响应它的三个研究课题。"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from core.api import Entity, service_for
 
-from .entities import BODIES, LEVELS, SUGGESTION_CATEGORIES
+from .entities import BODIES, DEPARTMENTS, LEVELS, SUGGESTION_CATEGORIES
 
 #: (suggestions, industry reports, adopted proposals, proposals not adopted) per tenant:
 #: the city's share and each district's; 54 + 12 × 11 = 186, 10 + 12 × 2 = 34, 43 + 12 × 9 = 151.
@@ -21,7 +22,6 @@ SUBJECTS = (
     "关于降低物流成本的建议", "关于加强知识产权保护的建议", "关于建设行业公共服务平台的建议",
     "关于推动产业链上下游协同的建议", "关于完善政府采购中小企业参与机制的建议", "关于支持数字化转型的建议",
 )
-DEPARTMENTS = ("市发展改革委", "市工业和信息化局", "市商务局", "市市场监管局", "市人力资源社会保障局", "市地方金融监管局")
 PERSONS = ("王建国", "李红梅", "张志强", "刘海燕", "陈立新", "杨文华", "赵明", "孙丽", "周强", "吴静")
 REPORT_SUBJECTS = ("行业发展报告", "产业运行分析报告", "行业景气调查报告", "行业人才发展报告")
 
@@ -70,12 +70,17 @@ def fill(session, tenant) -> None:
             "adopted": n < adopted,
         })
     if tenant.is_root:
+        call = service.create(service.type("research_call"), {
+            "year": 2025, "title": "2025年度商协会发展研究课题征集", "deadline": "2025-04-30",
+            "content": "围绕民营经济高质量发展、商协会参与基层治理、异地商会服务招商引资等方向,"
+                       "面向市、区县两级协会商会和社科研究基地征集研究课题。",
+        })
         for n, (title, key) in enumerate((("民营经济高质量发展中商协会作用研究", True),
                                           ("行业协会商会参与基层治理研究", True),
                                           ("异地商会服务招商引资机制研究", False))):
             created = service.create(topic, {
                 "year": 2025, "title": title, "research_base": "济南市社科研究基地(商协会发展研究)",
-                "lead": PERSONS[n], "lead_association": associations[n], "is_key": key,
+                "lead": PERSONS[n], "lead_association": associations[n], "is_key": key, "call": call.id,
             })
             if n == 0:
                 service.transition(topic, created, "approve", created.version)

@@ -2,6 +2,9 @@
 
 参与协会:核心没有“多个关联记录”的字段类型,研究课题用一个关联字段记牵头协会
 (``lead_association``),其余参与协会写在文本字段 ``partners`` 里。
+
+课题征集(``research_call``)是发布型记录:市级发布,各区县在自己的列表里只读地看到,
+本单位的课题可以关联它。
 """
 from __future__ import annotations
 
@@ -12,12 +15,31 @@ SUGGESTION_CATEGORIES = ("营商环境", "政策落实", "融资服务", "人才
 SUGGESTION_STATES = ("已提交", "已分办", "办理中", "已答复", "已采纳", "未采纳")
 BODIES = ("人大", "政协")
 LEVELS = ("全国", "省级", "市级", "区县级")
+#: The city's list of departments suggestions are routed to (a vocabulary; free text is allowed too).
+DEPARTMENTS_VOCABULARY = "think_tank_departments"
+DEPARTMENTS = ("市发展改革委", "市工业和信息化局", "市商务局", "市市场监管局", "市人力资源社会保障局", "市地方金融监管局")
 
 
 def _reply_guard(data, context):
     reply = (data.get("reply") or "").strip()
     return None if len(reply) >= 10 else "答复内容至少 10 个字"
 
+
+RESEARCH_CALL = EntityType(
+    name="research_call",
+    label="课题征集",
+    description="市级向各区县发布的研究课题征集;区县只读,本单位的研究课题可注明响应哪一次征集",
+    title_field="title",
+    published=True,
+    kept_by=("city",),
+    fields=(
+        Field("year", "年度", kind="integer", required=True, indexed=True, listed=True, minimum=2000, maximum=2100),
+        Field("title", "征集名称", required=True, indexed=True, listed=True, max_length=100),
+        Field("deadline", "申报截止日期", kind="date", indexed=True, listed=True),
+        Field("content", "征集说明与选题方向", kind="long_text", required=True, max_length=5000),
+        Field("notice", "征集通知文件", kind="file"),
+    ),
+)
 
 RESEARCH_TOPIC = EntityType(
     name="research_topic",
@@ -29,6 +51,8 @@ RESEARCH_TOPIC = EntityType(
         Field("title", "课题名称", required=True, indexed=True, listed=True, max_length=100),
         Field("research_base", "研究基地", indexed=True, listed=True, max_length=60),
         Field("lead", "课题负责人", max_length=40),
+        Field("call", "响应的课题征集", kind="reference", target="research_call", indexed=True,
+              help="市级或本单位发布的课题征集,可不填"),
         Field("lead_association", "牵头协会商会", kind="reference", target="association", indexed=True),
         Field("partners", "其他参与协会商会", kind="long_text", help="每行一家"),
         Field("is_key", "重点课题", kind="boolean", indexed=True, listed=True, default=False,
@@ -63,6 +87,7 @@ SUGGESTION = EntityType(
               listed=True),
         Field("submitted_on", "提交日期", kind="date", required=True, indexed=True, listed=True),
         Field("content", "建议内容", kind="long_text", required=True, max_length=5000),
+        Field("attachment", "附件", kind="file", help="调研材料、照片等;多个文件请打包成 zip 上传"),
         Field("department", "承办部门", indexed=True, max_length=60, help="分办时填写"),
         Field("reply", "答复意见", kind="long_text", max_length=5000, help="答复时填写,至少 10 个字"),
     ),
@@ -92,6 +117,7 @@ INDUSTRY_REPORT = EntityType(
         Field("suggestions", "关联建议编号", help="会企之声建议的编号,用逗号分隔,如 12,15"),
         Field("topics", "关联研究课题", kind="long_text", help="课题名称,每行一项"),
         Field("abstract", "报告摘要", kind="long_text"),
+        Field("file", "报告文件", kind="file", help="报告全文,PDF 或 Word(docx)"),
     ),
 )
 
@@ -112,4 +138,4 @@ PROPOSAL = EntityType(
     ),
 )
 
-TYPES = (RESEARCH_TOPIC, SUGGESTION, INDUSTRY_REPORT, PROPOSAL)
+TYPES = (RESEARCH_CALL, RESEARCH_TOPIC, SUGGESTION, INDUSTRY_REPORT, PROPOSAL)

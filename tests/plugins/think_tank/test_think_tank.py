@@ -11,34 +11,12 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from core.auth.accounts import create_user
 from core.entities import service_for
-from core.entities.uscc import make
 from core.tenancy import Tenant, TenantScope, use_scope
-from core.testing import TEST_PASSWORD
 
 HX = {"HX-Request": "true"}
 
 pytestmark = pytest.mark.enable_plugins("think_tank", tenants=["jinan", "lixia", "shizhong"])
-
-
-@pytest.fixture
-def directory(app, db_session, tenant):
-    """Two associations of lixia, one of shizhong, and a suggestion of each."""
-    ids = {}
-    for slug, names in (("lixia", ("软件协会", "餐饮商会")), ("shizhong", ("物流协会",))):
-        place = tenant(slug)
-        with use_scope(db_session, TenantScope.of(place)):
-            service = service_for(place)
-            for serial, name in enumerate(names, start=1):
-                ids[name] = service.create(service.type("association"), {
-                    "name": name, "uscc": make("5", "1", place.code, serial), "category": "行业协会"}).id
-            for name in names:
-                ids[f"{name}建议"] = service.create(service.type("suggestion"), {
-                    "title": f"关于{name}会员企业融资难问题的建议", "association": ids[name], "category": "融资服务",
-                    "submitted_on": "2025-03-02", "content": "会员企业反映贷款难、贷款贵。"}).id
-            service.commit()
-    return ids
 
 
 def topic(year, title, key=True):
@@ -106,15 +84,6 @@ def test_the_topic_workflow_runs_from_call_to_transfer(app, db_session, tenant):
 
 
 # 会企之声 ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def software_account(app, db_session, tenant, directory):
-    create_user(db_session, tenant("lixia"), "ruanjian", TEST_PASSWORD, "association", association_id=directory["软件协会"])
-    db_session.commit()
-    client = app.test_client()
-    assert client.login("ruanjian").status_code == 303
-    return client
 
 
 def test_an_association_account_files_and_sees_only_its_own_suggestions(software_account, directory):
@@ -216,6 +185,8 @@ def test_the_demo_city_rollup_shows_the_source_figures(app, db_session, login_cl
     assert per_year["total"]["count"] == 34
     page = city.get("/jinan/reports/think_tank.rollup").get_data(as_text=True)
     assert "智库与会企之声汇总" in page and "186" in page and "151" in page
+    found = city.get("/jinan/think_tank/search", query_string={"q": "基层治理"}).get_data(as_text=True)
+    assert "找到 2 条" in found  # the demo's call and the topic that answers it, indexed as they were made
 
 
 def test_who_reaches_the_suggestion_pages(login_client, make_user, software_account, directory):
