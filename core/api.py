@@ -11,6 +11,7 @@ from .auth.permissions import Permission, has_permission, require_permission
 from .db import Base, BigId, UTCDateTime, session, utcnow
 from .entities import current_service, service_for
 from .entities.definitions import EntityType, Field, State, Transition, Workflow
+from .entities.designer import FieldDesigner
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
@@ -53,6 +54,7 @@ __all__ = [
     "EntityType",
     "EntityValue",
     "Field",
+    "FieldDesigner",
     "Forbidden",
     "Invalid",
     "NavItem",

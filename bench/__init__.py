@@ -1,0 +1,1 @@
+"""Province-scale benchmarks (``make bench``); not part of the test run."""

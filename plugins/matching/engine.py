@@ -1,0 +1,297 @@
+"""The matching engine: scores, explanations, top-k recommendations and the optimal assignment.
+
+Pure numpy and SciPy, no database: :mod:`.programme` loads the arrays from the indexed
+projections. A score is a weighted sum of four factors, each in [0, 1]:
+
+- ``need``: the share of the target's needs that the association offers;
+- ``chain``: 1 when they share an industry chain;
+- ``distance``: 1 in the same town or street, 0.6 in the same district, 0.3 for a
+  city-wide association (no district of its own), else 0;
+- ``history``: 1 when they have cooperated before (an earlier pairing that was
+  confirmed, an intention or a project).
+
+The programme-wide assignment maximises the total score with every association at most
+its capacity and every target between its minimum and its maximum. It is the linear
+programme of a min-cost flow (source → associations → targets → sink), solved by HiGHS
+through :func:`scipy.optimize.linprog`; its constraint matrix is a network matrix, so
+the basic optimal answer is integral (and checked to be). The pairs it chooses from are
+each target's :data:`CANDIDATES` best associations, the recommendations a person reviews;
+within them the total is the largest there is. A greedy pass (best pair first) is
+computed beside it for comparison, never instead of it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+FACTORS = ("need", "chain", "distance", "history")
+FACTOR_LABELS = {
+    "need": "需求契合",
+    "chain": "产业链匹配",
+    "distance": "距离相近",
+    "history": "以往合作",
+}
+DEFAULT_WEIGHTS = {"need": 40, "chain": 25, "distance": 20, "history": 15}
+SAME_TOWN, SAME_DISTRICT, CITY_WIDE = 1.0, 0.6, 0.3
+#: Targets scored per block: bounds the memory of a block to block × associations floats.
+BLOCK = 2048
+#: Candidates per target the assignment chooses from: its best associations by score.
+CANDIDATES = 10
+
+
+class Infeasible(ValueError):
+    """The minimums cannot all be met with the capacities there are; ``targets`` are the
+    indexes of the targets left short."""
+
+    def __init__(self, targets: Sequence[int]):
+        super().__init__(f"{len(targets)} 个对象达不到最低结对数")
+        self.targets = list(targets)
+
+
+@dataclasses.dataclass(frozen=True)
+class Weights:
+    """Non-negative integer weights, one per factor; a score is their weighted mean."""
+
+    need: int = DEFAULT_WEIGHTS["need"]
+    chain: int = DEFAULT_WEIGHTS["chain"]
+    distance: int = DEFAULT_WEIGHTS["distance"]
+    history: int = DEFAULT_WEIGHTS["history"]
+
+    def shares(self) -> dict[str, float]:
+        total = sum(getattr(self, f) for f in FACTORS)
+        if total <= 0:
+            return dict.fromkeys(FACTORS, 1 / len(FACTORS))
+        return {f: getattr(self, f) / total for f in FACTORS}
+
+
+@dataclasses.dataclass
+class Side:
+    """Associations or targets as arrays, row i being the i-th of ``ids``.
+
+    ``needs`` is a 0/1 matrix over the needs vocabulary (what a target needs, what an
+    association offers), ``chains`` over the industry chains; ``district`` and ``town``
+    are integer codes, -1 where unknown. ``low`` and ``high`` bound the number of
+    pairings: (0, capacity) for an association, (minimum, maximum) for a target.
+    """
+
+    ids: np.ndarray
+    needs: np.ndarray
+    chains: np.ndarray
+    district: np.ndarray
+    town: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclasses.dataclass
+class Problem:
+    associations: Side
+    targets: Side
+    #: (target index, association index) pairs that cooperated before.
+    history: sparse.csr_matrix
+
+    @staticmethod
+    def history_of(pairs: Sequence[tuple[int, int]], targets: int, associations: int) -> sparse.csr_matrix:
+        rows = np.array([t for t, _ in pairs], dtype=np.int64)
+        cols = np.array([a for _, a in pairs], dtype=np.int64)
+        data = np.ones(len(pairs), dtype=np.float32)
+        matrix = sparse.csr_matrix((data, (rows, cols)), shape=(targets, associations))
+        matrix.data[:] = 1  # a pair named twice is still one past cooperation
+        return matrix
+
+
+def factors(problem: Problem, rows: slice) -> dict[str, np.ndarray]:
+    """Each factor for the targets ``rows`` against every association: block × associations."""
+    a, t = problem.associations, problem.targets
+    needs = t.needs[rows].astype(np.float32)
+    wanted = needs.sum(axis=1, keepdims=True)
+    need = np.divide(needs @ a.needs.T.astype(np.float32), wanted, out=np.zeros((needs.shape[0], len(a)), np.float32),
+                     where=wanted > 0)
+    chain = ((t.chains[rows].astype(np.float32) @ a.chains.T.astype(np.float32)) > 0).astype(np.float32)
+    same_district = (t.district[rows, None] == a.district[None, :]) & (a.district[None, :] >= 0)
+    same_town = same_district & (t.town[rows, None] == a.town[None, :]) & (a.town[None, :] >= 0)
+    distance = np.where(same_town, SAME_TOWN,
+                        np.where(same_district, SAME_DISTRICT,
+                                 np.where(a.district[None, :] < 0, CITY_WIDE, 0.0))).astype(np.float32)
+    history = problem.history[rows].toarray().astype(np.float32)
+    return {"need": need, "chain": chain, "distance": distance, "history": history}
+
+
+def scores(problem: Problem, weights: Weights, rows: slice | None = None) -> np.ndarray:
+    """Scores (0-100) of the targets ``rows`` (default all) against every association."""
+    rows = rows or slice(0, len(problem.targets))
+    shares = weights.shares()
+    parts = factors(problem, rows)
+    total = np.zeros_like(parts["need"])
+    for name in FACTORS:
+        total += np.float32(shares[name] * 100) * parts[name]
+    return total
+
+
+def score_matrix(problem: Problem, weights: Weights) -> np.ndarray:
+    """Every target's score against every association, computed a block of targets at a time."""
+    n = len(problem.targets)
+    return np.vstack([scores(problem, weights, slice(s, min(s + BLOCK, n))) for s in range(0, n, BLOCK)]) \
+        if n else np.zeros((0, len(problem.associations)), np.float32)
+
+
+def top_k(problem: Problem, weights: Weights, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best associations of every target: (indexes, scores), best first; ties
+    go to the lower index so the order is stable."""
+    n, m = len(problem.targets), len(problem.associations)
+    k = min(k, m)
+    best = np.zeros((n, k), np.int64)
+    best_scores = np.zeros((n, k), np.float32)
+    for start in range(0, n, BLOCK):
+        rows = slice(start, min(start + BLOCK, n))
+        block = scores(problem, weights, rows)
+        chosen = _best_columns(block, k)
+        picked = np.take_along_axis(block, chosen, axis=1)
+        order = np.lexsort((chosen, -picked), axis=1)
+        best[rows] = np.take_along_axis(chosen, order, axis=1)
+        best_scores[rows] = np.take_along_axis(picked, order, axis=1)
+    return best, best_scores
+
+
+def _best_columns(block: np.ndarray, k: int) -> np.ndarray:
+    """For each row, the columns of its ``k`` largest values, ties at the cut to the lower column."""
+    if k >= block.shape[1]:
+        return np.tile(np.arange(block.shape[1]), (block.shape[0], 1))
+    kth = -np.partition(-block, k - 1, axis=1)[:, k - 1:k]
+    above = block > kth
+    at_cut = block == kth
+    wanted = k - above.sum(axis=1, keepdims=True)
+    mask = above | (at_cut & (np.cumsum(at_cut, axis=1) <= wanted))
+    return np.nonzero(mask)[1].reshape(block.shape[0], k)
+
+
+def explain(problem: Problem, weights: Weights, target: int, association: int) -> list[dict]:
+    """How one score is made: each factor's value, weight and contribution (points)."""
+    parts = factors(problem, slice(target, target + 1))
+    shares = weights.shares()
+    return [
+        {"factor": name, "label": FACTOR_LABELS[name], "value": float(parts[name][0, association]),
+         "weight": getattr(weights, name), "points": float(parts[name][0, association] * shares[name] * 100)}
+        for name in FACTORS
+    ]
+
+
+# the assignment -----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Assignment:
+    """Chosen (target, association) index pairs and their total score."""
+
+    pairs: list[tuple[int, int]]
+    total: float
+    #: Targets below their minimum (only a greedy pass leaves any).
+    short: list[int] = dataclasses.field(default_factory=list)
+
+
+def candidates(matrix: np.ndarray, capacity: np.ndarray, maximum: np.ndarray, k: int = CANDIDATES,
+               allowed: np.ndarray | None = None) -> np.ndarray:
+    """The pairs the assignment may choose: each target's ``k`` best associations that
+    have capacity (all of them when there are no more than ``k``), among the ``allowed``
+    pairs (default all), as a boolean matrix."""
+    n_targets, n_assoc = matrix.shape
+    usable = (np.asarray(capacity) > 0)[None, :] & (np.asarray(maximum) > 0)[:, None]
+    if allowed is not None:
+        usable = usable & allowed
+    if n_assoc <= k:
+        return usable
+    masked = np.where(usable, matrix, -np.inf)
+    best = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    chosen = np.zeros(matrix.shape, dtype=bool)
+    chosen[np.repeat(np.arange(n_targets), k), best.ravel()] = True
+    return chosen & usable
+
+
+def optimal(matrix: np.ndarray, capacity: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, *,
+            k: int = CANDIDATES, allowed: np.ndarray | None = None) -> Assignment:
+    """The assignment of the largest total score among the :func:`candidates`: target t
+    gets between ``minimum[t]`` and ``maximum[t]`` distinct associations, association a at
+    most ``capacity[a]`` targets.
+
+    Raises :class:`Infeasible` with the targets whose minimum the candidates cannot meet.
+    """
+    n_targets, n_assoc = matrix.shape
+    matrix = np.asarray(matrix, dtype=np.float64)
+    capacity, minimum = np.asarray(capacity, np.int64), np.asarray(minimum, np.int64)
+    maximum = np.minimum(np.asarray(maximum, np.int64), min(n_assoc, k))
+    if np.any(minimum > maximum):
+        raise Infeasible([int(t) for t in np.flatnonzero(minimum > maximum)])
+    # A unit short of a minimum costs more than any chain of swaps could gain (each swap
+    # gives up at most the best score, and a chain passes each association at most once).
+    penalty = (n_assoc + 1) * (float(matrix.max(initial=0.0)) + 1.0)
+    rows, cols = np.nonzero(candidates(matrix, capacity, maximum, k, allowed))
+    x, slack = _solve(matrix[rows, cols], rows, cols, capacity, minimum, maximum, penalty)
+    short = [t for t, s in slack.items() if s > 0.5]
+    if short:
+        raise Infeasible(short)
+    if not np.allclose(x, np.round(x), atol=1e-6):
+        raise RuntimeError("the solver returned a fractional flow")
+    chosen = x > 0.5
+    pairs = sorted(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
+    return Assignment(pairs, float(sum(matrix[t, a] for t, a in pairs)))
+
+
+def _solve(values, rows, cols, capacity, minimum, maximum, penalty):
+    """The flow's linear programme over the candidate pairs; returns (x, slack by target)."""
+    n_targets, n_assoc = len(maximum), len(capacity)
+    pairs = len(values)
+    needy = np.flatnonzero(minimum > 0)
+    columns = np.arange(pairs)
+    # Rows: association capacities, target maximums, then (negated) target minimums.
+    a_rows = np.concatenate([cols, n_assoc + rows])
+    a_cols = np.concatenate([columns, columns])
+    a_data = np.ones(2 * pairs)
+    lower_of = np.full(n_targets, -1)
+    lower_of[needy] = np.arange(len(needy))
+    has_lower = lower_of[rows] >= 0
+    base = n_assoc + n_targets
+    a_rows = np.concatenate([a_rows, base + lower_of[rows[has_lower]], base + np.arange(len(needy))])
+    a_cols = np.concatenate([a_cols, columns[has_lower], pairs + np.arange(len(needy))])
+    a_data = np.concatenate([a_data, -np.ones(int(has_lower.sum())), -np.ones(len(needy))])
+    matrix = sparse.csr_matrix((a_data, (a_rows, a_cols)), shape=(base + len(needy), pairs + len(needy)))
+    bounds_rhs = np.concatenate([capacity, maximum, -minimum[needy]]).astype(np.float64)
+    cost = np.concatenate([-values, np.full(len(needy), penalty)])
+    if cost.size == 0:  # nothing can be paired and nothing has to be
+        return np.zeros(0), {}
+    bounds = np.column_stack([np.zeros(pairs + len(needy)), np.concatenate([np.ones(pairs), minimum[needy]])])
+    result = linprog(cost, A_ub=matrix, b_ub=bounds_rhs, bounds=bounds, method="highs")
+    if result.status != 0:
+        raise RuntimeError(f"the solver stopped: {result.message}")
+    slack = {int(t): float(s) for t, s in zip(needy, result.x[pairs:], strict=True)}
+    return result.x[:pairs], slack
+
+
+def greedy(matrix: np.ndarray, capacity: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, *,
+           k: int = CANDIDATES, allowed: np.ndarray | None = None) -> Assignment:
+    """What taking the best remaining candidate pair first gives: the comparison the page shows.
+
+    Minimums are not planned for; targets left below theirs are reported in ``short``.
+    """
+    n_targets, n_assoc = matrix.shape
+    left = np.asarray(capacity, np.int64).copy()
+    room = np.minimum(np.asarray(maximum, np.int64), min(n_assoc, k))
+    rows, cols = np.nonzero(candidates(matrix, capacity, room, k, allowed))
+    values = np.asarray(matrix, np.float64)[rows, cols]
+    pairs, total = [], 0.0
+    for index in np.lexsort((cols, rows, -values)):
+        t, a = int(rows[index]), int(cols[index])
+        if room[t] > 0 and left[a] > 0:
+            pairs.append((t, a))
+            total += float(values[index])
+            room[t] -= 1
+            left[a] -= 1
+    counts = np.bincount(np.array([t for t, _ in pairs], np.int64), minlength=n_targets)
+    short = [int(t) for t in np.flatnonzero(counts < np.asarray(minimum))]
+    return Assignment(sorted(pairs), total, short=short)
