@@ -13,6 +13,7 @@ from .entities import current_service, service_for
 from .entities.definitions import EntityType, Field, State, Transition, Workflow
 from .entities.designer import FieldDesigner
 from .entities.models import Entity, EntityRevision, EntityValue
+from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
 from .plugins import PluginMeta, hookimpl
@@ -77,6 +78,7 @@ __all__ = [
     "Workflow",
     "audit",
     "count_by",
+    "count_by_month",
     "current_service",
     "current_tenant",
     "current_user",

@@ -40,12 +40,31 @@ def quanhui_nav_items(tenant, user):
         NavItem("统计报表", "reports.index", order=800, permission="reports.view"),
         NavItem("插件", "admin.plugins", order=900, permission="core.manage_plugins"),
         NavItem("字段设计", "field_designer.index", order=905, permission="entities.design"),
+        NavItem("记录类型", "record_types.index", order=906, permission="entities.design"),
+        *_built_type_items(tenant),
         NavItem("词表", "vocabularies.index", order=907, permission="vocabularies.manage"),
         NavItem("用户", "admin.users", order=910, permission="core.manage_users"),
         NavItem("审计日志", "admin.audit_log", order=920, permission="core.view_audit"),
         # Tokens belong to the home tenant: the page is there only.
         *([NavItem("我的令牌", "account.tokens", order=950, permission="core.view")] if _at_home(tenant, user) else []),
     ]
+
+
+def _built_type_items(tenant) -> list[NavItem]:
+    """A link to each record type built without code that asks for a place in the navigation."""
+    if tenant is None:
+        return []
+    from flask import current_app
+
+    from .db import session
+
+    built = current_app.extensions["quanhui.entities"].built(session, tenant)
+    items = []
+    for name, row in built.rows.items():
+        if name in built.types and row.nav_order is not None:
+            items.append(NavItem(f"{row.icon} {row.label}".strip(), "entities.index", order=row.nav_order,
+                                 permission="entities.view", args={"type_name": name}))
+    return items
 
 
 def _at_home(tenant, user) -> bool:

@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from tenants import TenantFileError, load_tree
 
@@ -23,6 +24,7 @@ from .plugin_state import PluginStateError, enabled_names, set_enabled, set_offe
 from .plugins import PluginRegistry
 from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
 from .web.app import create_app
+from .web.errors import database_problem
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -335,6 +337,9 @@ def import_command(type_name: str, file: str, slug: str, valid_only: bool, error
                                    error_workbook=errors_out)
     except excel.ImportRefused as refusal:
         raise click.ClickException(str(refusal)) from None
+    except OperationalError as fault:  # rolled back by import_rows: nothing was written
+        reason = database_problem(fault) or "数据库无法访问,没有保存任何内容。请稍后重试。"
+        raise click.ClickException(f"导入中断:{reason}") from None
     if result.created:
         audit.record(session, "entities.import", tenant_id=tenant.id, target=entity_type.name, actor=None,
                      created=result.created, failed=result.failed, file=file[-100:])
@@ -446,15 +451,17 @@ def plugin_group():
 @plugin_group.command("new")
 @click.argument("name")
 @click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False), help="在哪个目录下生成")
-@click.option("--title", default=None, help="插件的中文名(默认同 NAME)")
-def plugin_new(name: str, directory: str, title: str | None):
+@click.option("--title", default=None, help="插件的中文名(默认同 NAME;用 --from-type 时默认为类型名称)")
+@click.option("--from-type", "from_type", default=None, type=click.Path(dir_okay=False),
+              help="从「记录类型」页面导出的定义文件生成:类型、流程和报表写成代码")
+def plugin_new(name: str, directory: str, title: str | None, from_type: str | None):
     """生成可用 pip 安装的插件包 quanhui-<NAME>/:入口点、钩子、记录类型、页面、报表和测试。"""
     from pathlib import Path
 
     from .scaffold import ScaffoldError, new_plugin
 
     try:
-        made = new_plugin(name, Path(directory), title)
+        made = new_plugin(name, Path(directory), title, Path(from_type) if from_type else None)
     except ScaffoldError as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(f"已生成插件 {name}:{made.root}({len(made.files)} 个文件)")

@@ -34,6 +34,7 @@ from .definitions import (
 )
 from .fields import TEXT_LIMITS, marshmallow_field
 from .models import CustomField, Entity, EntityValue
+from .record_types import PLUGIN as BUILT_TYPES_PLUGIN
 
 CHOICE_KINDS = ("choice", "multi_choice")
 NUMBER_KINDS = ("integer", "decimal", "money")
@@ -356,7 +357,7 @@ class FieldDesigner:
         if not having:
             return 0
         registry = self.service.registry
-        plugin = registry.types[type_name].plugin
+        plugin = registry.types[type_name].plugin if type_name in registry.types else BUILT_TYPES_PLUGIN
         total = 0
         for tenant in self.session.scalars(select(Tenant).where(Tenant.id.in_(having)).order_by(Tenant.path)):
             if tenant.id == self.tenant.id:

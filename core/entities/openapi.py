@@ -78,12 +78,17 @@ def component_name(entity_type: EntityType) -> str:
 
 
 def global_document(app: Flask) -> dict[str, Any]:
-    """The document of every installed type, built once per app."""
+    """The document of every installed type and every published built type, built once
+    per app and again only when a built type changes."""
+    from ..db import session
+
+    registry = app.extensions["quanhui.entities"]
+    published = registry.published(session)
+    key = _definitions_key(published)
     cached = app.extensions.get("quanhui.openapi")
-    if cached is None:
-        registry = app.extensions["quanhui.entities"]
-        cached = app.extensions["quanhui.openapi"] = build_document(list(registry.types.values()))
-    return cached
+    if cached is None or cached[0] != key:
+        cached = app.extensions["quanhui.openapi"] = (key, build_document([*registry.types.values(), *published]))
+    return cached[1]
 
 
 def tenant_document(app: Flask, tenant, entity_types: list[EntityType]) -> dict[str, Any]:

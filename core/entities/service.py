@@ -92,7 +92,7 @@ class EntityService:
         return self.registry.resolve(self.session, self.tenant, name, self.relay.enabled)
 
     def types(self) -> list[EntityType]:
-        return [self.type(t.name) for t in self.registry.available(self.relay.enabled)]
+        return [self.type(t.name) for t in self.registry.available_to(self.session, self.tenant, self.relay.enabled)]
 
     # reading ----------------------------------------------------------
 

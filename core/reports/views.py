@@ -34,13 +34,18 @@ bp = Blueprint("reports", __name__, url_prefix="/<tenant>/reports")
 
 
 def tenant_reports() -> list[Report]:
-    """The reports of the plugins enabled here that the user may see."""
-    return [r for r in registry_for(current_app).available(g.plugins.enabled) if has_permission(r.permission)]
+    """The reports of the plugins enabled here and of the built types used here, that the user may see."""
+    reports = [*registry_for(current_app).available(g.plugins.enabled), *_built_reports().values()]
+    return [r for r in reports if has_permission(r.permission)]
+
+
+def _built_reports() -> dict[str, Report]:
+    return current_app.extensions["quanhui.entities"].built(session, g.tenant).reports
 
 
 def report_or_404(name: str) -> Report:
     """The report ``name`` if its plugin is enabled here; 404 otherwise, 403 without its permission."""
-    report = registry_for(current_app).get(name, g.plugins.enabled)
+    report = registry_for(current_app).get(name, g.plugins.enabled) or _built_reports().get(name)
     if report is None:
         abort(404, description=f"没有名为 {name[:80]} 的报表,或它所属的插件在本单位未启用。")
     if not has_permission(report.permission):

@@ -25,6 +25,7 @@ from ..db import Database, default_sqlite_url
 from ..entities import views as entity_views
 from ..entities import api as entity_api
 from ..entities import designer_views
+from ..entities import record_type_views
 from ..entities import excel_views as entity_excel
 from ..reports import api as report_api, views as report_views
 from .. import vocabulary_views
@@ -107,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         entity_views.bp,
         entity_api.bp,
         designer_views.bp,
+        record_type_views.bp,
         entity_excel.bp,
         report_views.bp,
         report_api.bp,

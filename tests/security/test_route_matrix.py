@@ -108,6 +108,7 @@ LIXIA = {"tenant": "lixia"}
 ASSOCIATIONS = {"tenant": "lixia", "type_name": "association"}
 ASSOCIATION = {**ASSOCIATIONS, "entity_id": Ref("association")}
 DESIGNED_FIELD = {**ASSOCIATIONS, "name": "sweep_note"}
+BUILT_TYPE = {"tenant": "lixia", "name": Ref("record_type")}
 RECORD = {"name": "历下区软件行业协会", "uscc": "51420000MJH200395N", "category": "行业协会", "status": "正常"}
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -207,6 +208,22 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("field_designer.move_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE, data={"direction": "up"}),
     ("field_designer.retire_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE),
     ("field_designer.restore_field", "POST"): Route(DESIGNED_FIELD, ADMIN_CHANGE),
+    # Record types built without code (core/entities/record_type_views.py): admins only.
+    # ``Ref("record_type")`` is a type lixia built (shizhong's in the foreign variant).
+    ("record_types.index", "GET"): Route(LIXIA, ADMIN_PAGE),
+    ("record_types.create", "POST"): Route(LIXIA, ADMIN_CHANGE, data={"name": "sweep_new", "label": "巡检新类型"}),
+    ("record_types.import_type", "POST"): Route(LIXIA, statuses(302, 403, 403, 422, 404, 422, 403)),
+    ("record_types.builder", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
+    ("record_types.change", "POST"): Route(
+        {**BUILT_TYPE, "part": "basics"}, ADMIN_CHANGE, data={"label": "巡检类型", "in_nav": "1", "nav_order": "60"},
+        csrf_data={"label": "被篡改的名称"}, foreign=FOREIGN_ADMIN_POST,
+    ),
+    ("record_types.change_item", "POST"): Route(
+        {**BUILT_TYPE, "part": "fields", "item": "note", "action": "retire"}, ADMIN_CHANGE, foreign=FOREIGN_ADMIN_POST
+    ),
+    ("record_types.publish", "POST"): Route(BUILT_TYPE, ADMIN_CHANGE, data={"on": "0"}, foreign=FOREIGN_ADMIN_POST),
+    ("record_types.versions", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
+    ("record_types.export", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
     # The records API (JSON bodies: the sweep's form bodies are refused as 400 before any write).
     ("entity_api.openapi_document", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200, 200)),
     ("entity_api.tenant_openapi_document", "GET"): Route(LIXIA, MEMBER_API),
@@ -396,11 +413,11 @@ def world(app, db_session, make_user):
     return {
         "lixia": {
             "notice": notices["lixia"], "user": lixia_target.id, "user_token": lixia_token,
-            **associations(db_session, "lixia"),
+            **associations(db_session, "lixia"), **built_type(db_session, "lixia"),
         },
         "shizhong": {
             "notice": notices["shizhong"], "user": shizhong_target.id, "user_token": shizhong_token,
-            "token": shizhong_token, **associations(db_session, "shizhong"),
+            "token": shizhong_token, **associations(db_session, "shizhong"), **built_type(db_session, "shizhong"),
         },
     }
 
@@ -438,6 +455,22 @@ def associations(db_session, slug: str) -> dict[str, int]:
         "association": live.id, "other_association": other.id, "api_association": for_the_api.id,
         "deleted_association": deleted.id,
     }
+
+
+def built_type(db_session, slug: str) -> dict[str, str]:
+    """A record type the tenant built, with one field besides its title."""
+    from core.entities import service_for
+    from core.entities.record_type_builder import RecordTypeBuilder
+    from core.tenancy import TenantScope, tenant_by_slug, use_scope
+
+    tenant = tenant_by_slug(db_session, slug)
+    name = f"sweep_{slug}"
+    with use_scope(db_session, TenantScope.of(tenant)):
+        builder = RecordTypeBuilder(service_for(tenant))
+        builder.create({"name": name, "label": "巡检类型"})
+        builder.add_field(name, {"name": "note", "label": "备注", "kind": "text"})
+        db_session.commit()
+    return {"record_type": name}
 
 
 def actor_client(app, make_user, actor: str, world: Mapping):

@@ -1,0 +1,353 @@
+"""The record-type builder: a tenant admin creates a type and changes it step by step.
+
+Each change builds the whole new :class:`~core.entities.record_types.Definition`, which
+checks itself, then stores it with a higher version, a copy in
+``record_type_versions`` saying what changed, and an audit entry. Fields go through the
+field designer's own form checks, so a built type's fields are exactly the designer's.
+Taking a field or a state away retires it: records keep their values.
+
+Every refusal is a :class:`~core.entities.designer.DesignError` mapping form inputs to
+Chinese messages, raised before anything is written.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..db import utcnow
+from ..tenancy import subtree_ids, system_scope
+from .definitions import NAME, DefinitionError, Field
+from .designer import DesignError, FieldDesigner, Layout, UnknownType, _flag, _text
+from .models import Entity
+from .record_types import (
+    MAX_TRANSITIONS,
+    RESERVED,
+    ROLES,
+    TITLE_FIELD,
+    Definition,
+    RecordType,
+    RecordTypeVersion,
+    ReportSpec,
+    Summary,
+)
+
+SPLIT = re.compile(r"[\r\n,,、;;]+")
+
+
+class RecordTypeBuilder:
+    """Built-type changes for the tenant of ``service`` (an EntityService), by its actor."""
+
+    def __init__(self, service):
+        self.service = service
+        self.session = service.session
+        self.tenant = service.tenant
+        self.registry = service.registry
+
+    # reading ----------------------------------------------------------
+
+    def own(self) -> list[RecordType]:
+        return list(self.session.scalars(
+            select(RecordType).where(RecordType.tenant_id == self.tenant.id).order_by(RecordType.name)
+        ))
+
+    def inherited(self) -> list[Summary]:
+        """The types the tenant's ancestors published: used here, changed only where built."""
+        return [row for row in self.registry.built(self.session, self.tenant).rows.values()
+                if row.tenant_id != self.tenant.id]
+
+    def row(self, name: str) -> RecordType:
+        """One of the tenant's own types; :class:`UnknownType` otherwise."""
+        row = self.session.scalar(
+            select(RecordType).where(RecordType.tenant_id == self.tenant.id, RecordType.name == name)
+        )
+        if row is None:
+            raise UnknownType(name)
+        return row
+
+    def definition(self, name: str) -> Definition:
+        return Definition.from_json(self.row(name).definition)
+
+    def versions(self, name: str) -> list[RecordTypeVersion]:
+        row = self.row(name)
+        return list(self.session.scalars(
+            select(RecordTypeVersion).where(RecordTypeVersion.record_type_id == row.id)
+            .order_by(RecordTypeVersion.version.desc())
+        ))
+
+    def may_publish(self) -> bool:
+        """Only a tenant with tenants below it has anyone to publish to."""
+        return len(subtree_ids(self.session, self.tenant)) > 1
+
+    # creating ---------------------------------------------------------
+
+    def create(self, form: Mapping[str, Any]) -> RecordType:
+        name, label = _text(form, "name"), _text(form, "label")
+        errors = {}
+        clash = self._name_clash(name)
+        if clash:
+            errors["name"] = clash
+        if not label:
+            errors["label"] = "请填写类型名称,例如 重大事项报告"
+        title = _text(form, "title_label") or "标题"
+        if errors:
+            raise DesignError(errors)
+        definition = self._checked(lambda: Definition(
+            name=name, label=label,
+            fields=(Field(TITLE_FIELD, title, required=True, indexed=True, listed=True, max_length=200),),
+        ))
+        return self._insert(definition, f"新建类型「{label}」")
+
+    def import_definition(self, data: Any) -> RecordType:
+        """A type from an exported file, as it was exported (not published)."""
+        definition = self._checked(lambda: Definition.from_json(data))
+        clash = self._name_clash(definition.name)
+        if clash:
+            raise DesignError({"file": clash})
+        return self._insert(definition, f"从文件导入类型「{definition.label}」")
+
+    def _name_clash(self, name: str) -> str:
+        """Why ``name`` cannot name a new type here, or ''."""
+        if not name:
+            return "请填写类型标识(英文),例如 major_report"
+        if not NAME.match(name):
+            return "类型标识需以小写英文字母开头,只含小写字母、数字和下划线,最长 40 个字符"
+        if name in RESERVED or name in self.registry.plugin_names:
+            return f"类型标识 {name} 是平台或插件保留的名称,请换一个"
+        if name in self.registry.types:
+            return f"类型标识 {name} 已被插件「{self.registry.types[name].plugin}」的记录类型使用,不能覆盖"
+        with system_scope(self.session):
+            if self.session.scalar(select(func.count()).select_from(RecordType).where(RecordType.name == name)):
+                return f"类型标识 {name} 已被使用(可能是其他单位建的类型),请换一个"
+            if self.session.scalar(select(Entity.id).where(Entity.type == name).limit(1)) is not None:
+                return f"已有名为 {name} 的记录数据(可能来自已卸载的插件),请换一个标识"
+        return ""
+
+    def _insert(self, definition: Definition, summary: str) -> RecordType:
+        row = RecordType(tenant_id=self.tenant.id, name=definition.name, label=definition.label,
+                         definition=definition.to_json(), published=False, version=1, updated_by=self._actor_id)
+        try:
+            with self.session.begin_nested():  # only this insert is undone when it fails
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:  # the same name taken at the same moment elsewhere
+            raise DesignError({"name": f"类型标识 {definition.name} 已被使用,请换一个"}) from None
+        self._record(row, summary)
+        audit.record(self.session, "record_type.created", tenant_id=self.tenant.id, target=definition.name,
+                     summary=summary)
+        return row
+
+    # changing ---------------------------------------------------------
+
+    def change_basics(self, name: str, form: Mapping[str, Any]) -> str:
+        nav = _text(form, "nav_order")
+        errors = {}
+        if nav and not nav.isdigit():
+            errors["nav_order"] = "导航位置需为 0 到 999 之间的整数"
+        if errors:
+            raise DesignError(errors)
+        return self._change(name, "修改基本信息", lambda d: dataclasses.replace(
+            d, label=_text(form, "label"), description=_text(form, "description"), icon=_text(form, "icon"),
+            colour=_text(form, "colour"), nav_order=(int(nav) if nav else 50) if _flag(form, "in_nav") else None,
+        ))
+
+    def add_field(self, name: str, form: Mapping[str, Any]) -> str:
+        definition = self.definition(name)
+        if _text(form, "name") in {f.name for f in definition.retired_fields}:
+            raise DesignError({"name": "已停用的字段用了这个字段名,可在「已停用的字段」中恢复它"})
+        entity_type = definition.entity_type()
+        field = FieldDesigner(self.service)._build(form, Layout(entity_type, [], [], [], []), existing=None)
+        return self._change(name, f"添加字段「{field.label}」",
+                            lambda d: dataclasses.replace(d, fields=(*d.fields, field)))
+
+    def retire_field(self, name: str, field_name: str) -> str:
+        definition = self.definition(name)
+        field = next((f for f in definition.fields if f.name == field_name), None)
+        if field is None:
+            raise UnknownType(field_name)
+        if field_name == definition.title_field:
+            raise DesignError({"": "标题字段不能停用"})
+        if any(r.field == field_name or r.group_by == field_name for r in definition.reports):
+            raise DesignError({"": f"报表用到了字段「{field.label}」,请先删除那张报表"})
+        return self._change(name, f"停用字段「{field.label}」(数据保留)", lambda d: dataclasses.replace(
+            d, fields=tuple(f for f in d.fields if f.name != field_name), retired_fields=(*d.retired_fields, field),
+        ))
+
+    def restore_field(self, name: str, field_name: str) -> str:
+        definition = self.definition(name)
+        field = next((f for f in definition.retired_fields if f.name == field_name), None)
+        if field is None:
+            raise UnknownType(field_name)
+        return self._change(name, f"恢复字段「{field.label}」", lambda d: dataclasses.replace(
+            d, fields=(*d.fields, field), retired_fields=tuple(f for f in d.retired_fields if f.name != field_name),
+        ))
+
+    def set_states(self, name: str, form: Mapping[str, Any]) -> str:
+        """The states, one per line in order (the first is where a record starts); a state
+        left out is retired (records in it keep it), a retired one listed again returns."""
+        listed = list(dict.fromkeys(part.strip() for part in SPLIT.split(_text(form, "states")) if part.strip()))
+        final = {part.strip() for part in SPLIT.split(_text(form, "final")) if part.strip()}
+        errors = {}
+        if not listed:
+            errors["states"] = "请至少填写一个状态,每行一个"
+        elif any(len(state) > 40 for state in listed):
+            errors["states"] = "每个状态最多 40 个字"
+        unknown = final - set(listed)
+        if unknown:
+            errors["final"] = f"结束状态需是上面列出的状态之一:{'、'.join(sorted(unknown))}"
+        if errors:
+            raise DesignError(errors)
+
+        def apply(d: Definition) -> Definition:
+            states = [{"name": s, **({"final": True} if s in final else {})} for s in listed]
+            states += [{**s, "retired": True} for s in d.states if s["name"] not in listed]
+            return dataclasses.replace(d, states=tuple(states))
+
+        return self._change(name, f"设置流程状态:{'、'.join(listed)}", apply)
+
+    def add_transition(self, name: str, form: Mapping[str, Any]) -> str:
+        definition = self.definition(name)
+        live = [s["name"] for s in definition.live_states]
+        label = _text(form, "label")
+        sources = [s for s in _values(form, "sources") if s]
+        target = _text(form, "target")
+        roles = [r for r in _values(form, "roles") if r]
+        errors = {}
+        if not live:
+            errors[""] = "请先设置流程状态"
+        if not label or len(label) > 40:
+            errors["label"] = "请填写操作名称(最多 40 个字),例如 受理"
+        if not sources or any(s not in live for s in sources):
+            errors["sources"] = "请选择可以从哪些状态执行"
+        if target not in live:
+            errors["target"] = "请选择执行后的状态"
+        if not roles or any(r not in ROLES for r in roles):
+            errors["roles"] = "请选择谁可以执行"
+        if len(definition.transitions) >= MAX_TRANSITIONS:
+            errors[""] = f"流程最多 {MAX_TRANSITIONS} 个操作"
+        if errors:
+            raise DesignError(errors)
+        taken = {t["name"] for t in definition.transitions}
+        number = len(definition.transitions) + 1
+        while f"step_{number}" in taken:
+            number += 1
+        transition = {"name": f"step_{number}", "label": label, "sources": sources, "target": target, "roles": roles}
+        if _flag(form, "needs_reason"):
+            transition["needs_reason"] = True
+        return self._change(name, f"添加流程操作「{label}」",
+                            lambda d: dataclasses.replace(d, transitions=(*d.transitions, transition)))
+
+    def remove_transition(self, name: str, transition_name: str) -> str:
+        definition = self.definition(name)
+        found = next((t for t in definition.transitions if t["name"] == transition_name), None)
+        if found is None:
+            raise UnknownType(transition_name)
+        return self._change(name, f"删除流程操作「{found['label']}」", lambda d: dataclasses.replace(
+            d, transitions=tuple(t for t in d.transitions if t["name"] != transition_name),
+        ))
+
+    def add_report(self, name: str, form: Mapping[str, Any]) -> str:
+        definition = self.definition(name)
+        title = _text(form, "title")
+        measure = _text(form, "measure") or "count"
+        errors = {}
+        if not title or len(title) > 40:
+            errors["title"] = "请填写报表名称(最多 40 个字)"
+        if measure == "sum" and not _text(form, "field"):
+            errors["field"] = "求和需要选择一个数字或金额字段"
+        if errors:
+            raise DesignError(errors)
+        taken = {r.name for r in definition.reports}
+        number = len(definition.reports) + 1
+        while f"report_{number}" in taken:
+            number += 1
+        spec = ReportSpec(
+            name=f"report_{number}", title=title, group_by=_text(form, "group_by") or "tenant", measure=measure,
+            field=(_text(form, "field") or None) if measure == "sum" else None, chart=_text(form, "chart") or "bar",
+        )
+        return self._change(name, f"添加报表「{title}」", lambda d: dataclasses.replace(d, reports=(*d.reports, spec)))
+
+    def remove_report(self, name: str, report_name: str) -> str:
+        definition = self.definition(name)
+        found = next((r for r in definition.reports if r.name == report_name), None)
+        if found is None:
+            raise UnknownType(report_name)
+        return self._change(name, f"删除报表「{found.title}」", lambda d: dataclasses.replace(
+            d, reports=tuple(r for r in d.reports if r.name != report_name),
+        ))
+
+    def publish(self, name: str, on: bool) -> str:
+        row = self.row(name)
+        if on and not self.may_publish():
+            raise DesignError({"": "本单位没有下级单位,无需发布"})
+        if row.published == on:
+            return "没有改动"
+        row.published = on
+        summary = "发布到下级单位" if on else "停止向下级单位发布(下级已填的记录保留)"
+        self._bump(row, summary)
+        audit.record(self.session, "record_type.published" if on else "record_type.unpublished",
+                     tenant_id=self.tenant.id, target=name)
+        return summary
+
+    # internals --------------------------------------------------------
+
+    def _change(self, name: str, summary: str, apply) -> str:
+        row = self.row(name)
+        before = Definition.from_json(row.definition)
+        after = self._checked(lambda: apply(before))
+        if after == before:
+            return "没有改动"
+        row.definition = after.to_json()
+        row.label = after.label
+        self._bump(row, summary)
+        audit.record(self.session, "record_type.changed", tenant_id=self.tenant.id, target=name, summary=summary,
+                     version=row.version)
+        if {f.name for f in after.fields if f.indexed} != {f.name for f in before.fields if f.indexed}:
+            self._reproject(after)
+        return summary
+
+    def _reproject(self, definition: Definition) -> None:
+        """Indexed fields changed: rebuild the projections wherever the type has records."""
+        FieldDesigner(self.service)._reproject(definition.name)
+
+    def _bump(self, row: RecordType, summary: str) -> None:
+        row.version += 1
+        row.updated_at = utcnow()
+        row.updated_by = self._actor_id
+        self.session.flush()
+        self._record(row, summary)
+
+    def _record(self, row: RecordType, summary: str) -> None:
+        actor = self.service.actor
+        self.session.add(RecordTypeVersion(
+            tenant_id=self.tenant.id, record_type_id=row.id, version=row.version, definition=row.definition,
+            published=row.published, summary=summary[:200], by=self._actor_id,
+            by_name=(getattr(actor, "display_name", "") or getattr(actor, "username", "") or "系统")[:80],
+        ))
+        self.session.flush()
+        self.registry.forget()
+
+    @staticmethod
+    def _checked(build) -> Definition:
+        try:
+            return build()
+        except DefinitionError as refusal:
+            raise DesignError({"": str(refusal)}) from None
+
+    @property
+    def _actor_id(self) -> int | None:
+        return getattr(self.service.actor, "id", None)
+
+
+def _values(form: Mapping[str, Any], key: str) -> list[str]:
+    if hasattr(form, "getlist"):
+        return [str(v).strip() for v in form.getlist(key)]
+    value = form.get(key)
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value]
+    return [str(value).strip()] if value else []
