@@ -193,3 +193,9 @@ def test_the_city_keeps_its_catalogue_through_the_ordinary_pages(login_client):
     admin = login_client("jinan", "admin")
     assert "/jinan/entities/catalogue_measure/new" in admin.get("/jinan/entities/catalogue_measure/").get_data(as_text=True)
     assert admin.post("/jinan/entities/catalogue_measure/", data={"name": "警告"}).status_code == 303
+
+
+def test_the_city_admin_refused_in_a_district_gets_the_403_page(login_client):
+    city = login_client("jinan", "admin")
+    refused = city.post("/lixia/entities/catalogue_measure/", data={"name": "代区里加"})
+    assert refused.status_code == 403 and "处理措施由市级维护" in refused.get_data(as_text=True)
