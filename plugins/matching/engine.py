@@ -14,10 +14,13 @@ The programme-wide assignment maximises the total score with every association a
 its capacity and every target between its minimum and its maximum. It is the linear
 programme of a min-cost flow (source → associations → targets → sink), solved by HiGHS
 through :func:`scipy.optimize.linprog`; its constraint matrix is a network matrix, so
-the basic optimal answer is integral (and checked to be). The pairs it chooses from are
-each target's :data:`CANDIDATES` best associations, the recommendations a person reviews;
-within them the total is the largest there is. A greedy pass (best pair first) is
-computed beside it for comparison, never instead of it.
+the basic optimal answer is integral (and checked to be). The programme is solved over
+each target's :data:`CANDIDATES` best associations first and then priced: the duals of
+that solution give every pair left out a reduced cost, and the pairs that could still
+raise the total join the candidates until none can. Then the duals are feasible for the
+programme over all pairs, so by LP duality the total is the largest there is over every
+pair, not only over the candidates. A greedy pass (best candidate pair first) is computed
+beside it for comparison, never instead of it.
 """
 from __future__ import annotations
 
@@ -39,8 +42,13 @@ DEFAULT_WEIGHTS = {"need": 40, "chain": 25, "distance": 20, "history": 15}
 SAME_TOWN, SAME_DISTRICT, CITY_WIDE = 1.0, 0.6, 0.3
 #: Targets scored per block: bounds the memory of a block to block × associations floats.
 BLOCK = 2048
-#: Candidates per target the assignment chooses from: its best associations by score.
+#: Candidates per target the assignment starts from (and greedy chooses from): its best associations.
 CANDIDATES = 10
+#: Pairs a pricing round adds per target at most: its left-out pairs of the highest reduced cost.
+PRICED = 5
+#: How far (points) below zero a reduced cost may be for its pair to join in a round that found
+#: an improving pair: the duals move once it is added, and taking the near ones too saves rounds.
+NEAR = 20.0
 
 
 class Infeasible(ValueError):
@@ -194,57 +202,111 @@ class Assignment:
     total: float
     #: Targets below their minimum (only a greedy pass leaves any).
     short: list[int] = dataclasses.field(default_factory=list)
+    #: Pricing rounds of the optimum: solves of which the last left no pair to add.
+    rounds: int = 0
+    #: Pairs pricing added to the first candidates.
+    added: int = 0
+
+
+def usable(capacity: np.ndarray, maximum: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """The pairs an assignment may take at all: association with capacity, target with room,
+    among the ``allowed`` pairs (default all), as a boolean target × association matrix."""
+    pairs = (np.asarray(capacity) > 0)[None, :] & (np.asarray(maximum) > 0)[:, None]
+    return pairs if allowed is None else pairs & allowed
 
 
 def candidates(matrix: np.ndarray, capacity: np.ndarray, maximum: np.ndarray, k: int = CANDIDATES,
                allowed: np.ndarray | None = None) -> np.ndarray:
-    """The pairs the assignment may choose: each target's ``k`` best associations that
-    have capacity (all of them when there are no more than ``k``), among the ``allowed``
-    pairs (default all), as a boolean matrix."""
+    """Each target's ``k`` best :func:`usable` pairs (all of them when there are no more
+    than ``k`` associations), as a boolean matrix."""
     n_targets, n_assoc = matrix.shape
-    usable = (np.asarray(capacity) > 0)[None, :] & (np.asarray(maximum) > 0)[:, None]
-    if allowed is not None:
-        usable = usable & allowed
+    open_ = usable(capacity, maximum, allowed)
     if n_assoc <= k:
-        return usable
-    masked = np.where(usable, matrix, -np.inf)
+        return open_
+    masked = np.where(open_, matrix, -np.inf)
     best = np.argpartition(-masked, k - 1, axis=1)[:, :k]
     chosen = np.zeros(matrix.shape, dtype=bool)
     chosen[np.repeat(np.arange(n_targets), k), best.ravel()] = True
-    return chosen & usable
+    return chosen & open_
 
 
 def optimal(matrix: np.ndarray, capacity: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, *,
             k: int = CANDIDATES, allowed: np.ndarray | None = None) -> Assignment:
-    """The assignment of the largest total score among the :func:`candidates`: target t
+    """The assignment of the largest total score over every :func:`usable` pair: target t
     gets between ``minimum[t]`` and ``maximum[t]`` distinct associations, association a at
-    most ``capacity[a]`` targets.
+    most ``capacity[a]`` targets. The solver starts from the ``k`` best :func:`candidates`
+    of each target and prices the rest (see the module's docstring); ``rounds`` and
+    ``added`` of the answer tell how much pricing it took.
 
-    Raises :class:`Infeasible` with the targets whose minimum the candidates cannot meet.
+    Raises :class:`Infeasible` with the targets whose minimum no choice of pairs can meet.
     """
     n_targets, n_assoc = matrix.shape
     matrix = np.asarray(matrix, dtype=np.float64)
     capacity, minimum = np.asarray(capacity, np.int64), np.asarray(minimum, np.int64)
-    maximum = np.minimum(np.asarray(maximum, np.int64), min(n_assoc, k))
+    maximum = np.minimum(np.asarray(maximum, np.int64), n_assoc)
     if np.any(minimum > maximum):
         raise Infeasible([int(t) for t in np.flatnonzero(minimum > maximum)])
     # A unit short of a minimum costs more than any chain of swaps could gain (each swap
     # gives up at most the best score, and a chain passes each association at most once).
     penalty = (n_assoc + 1) * (float(matrix.max(initial=0.0)) + 1.0)
-    rows, cols = np.nonzero(candidates(matrix, capacity, maximum, k, allowed))
-    x, slack = _solve(matrix[rows, cols], rows, cols, capacity, minimum, maximum, penalty)
+    tolerance = 1e-6 * (1.0 + float(np.abs(matrix).max(initial=0.0)))
+    open_ = usable(capacity, maximum, allowed)
+    chosen = candidates(matrix, capacity, maximum, k, allowed)
+    rounds = added = 0
+    while True:
+        rows, cols = np.nonzero(chosen)
+        x, slack, duals = _solve(matrix[rows, cols], rows, cols, capacity, minimum, maximum, penalty)
+        rounds += 1
+        new_rows, new_cols = _price(matrix, open_ & ~chosen, duals, tolerance)
+        if not len(new_rows):
+            break
+        chosen[new_rows, new_cols] = True
+        added += len(new_rows)
     short = [t for t, s in slack.items() if s > 0.5]
     if short:
         raise Infeasible(short)
     if not np.allclose(x, np.round(x), atol=1e-6):
         raise RuntimeError("the solver returned a fractional flow")
-    chosen = x > 0.5
-    pairs = sorted(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
-    return Assignment(pairs, float(sum(matrix[t, a] for t, a in pairs)))
+    picked = x > 0.5
+    pairs = sorted(zip(rows[picked].tolist(), cols[picked].tolist(), strict=True))
+    return Assignment(pairs, float(sum(matrix[t, a] for t, a in pairs)), rounds=rounds, added=added)
+
+
+def _price(matrix, left_out, duals, tolerance):
+    """The left-out pairs to add, as (target indexes, association indexes): none when no
+    reduced cost exceeds ``tolerance``, else each target's best :data:`PRICED` of those
+    within :data:`NEAR` of zero (the improving ones come first, so each round adds them).
+
+    With the maximising duals u (capacities), v (maximums) and w (minimums), all ≥ 0, pair
+    (t, a) costs s − u[a] − v[t] + w[t]. A left-out pair's own bound x ≤ 1 is not binding,
+    so its dual is 0: when no reduced cost is positive the duals are feasible for the
+    programme over all pairs, and their objective, equal to the restricted optimum, bounds it.
+    """
+    u, v, w = duals
+    found_rows, found_cols = [], []
+    improving = False
+    for start in range(0, matrix.shape[0], BLOCK):
+        block = slice(start, min(start + BLOCK, matrix.shape[0]))
+        reduced = np.where(left_out[block], matrix[block] - u[None, :] - (v[block] - w[block])[:, None], -np.inf)
+        improving = improving or bool((reduced > tolerance).any())
+        near = np.flatnonzero((reduced > -NEAR).any(axis=1))
+        if not len(near):
+            continue
+        reduced = reduced[near]
+        take = min(PRICED, reduced.shape[1])
+        best = np.argpartition(-reduced, take - 1, axis=1)[:, :take]
+        keep = np.take_along_axis(reduced, best, axis=1) > -NEAR
+        found_rows.append(np.repeat(start + near, take)[keep.ravel()])
+        found_cols.append(best[keep])
+    if not improving:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_rows), np.concatenate(found_cols)
 
 
 def _solve(values, rows, cols, capacity, minimum, maximum, penalty):
-    """The flow's linear programme over the candidate pairs; returns (x, slack by target)."""
+    """The flow's linear programme over the candidate pairs; returns (x, slack by target,
+    duals): the duals (u, v, w) of the capacities, maximums and minimums, non-negative as
+    for the maximisation, w zero for a target without a minimum."""
     n_targets, n_assoc = len(maximum), len(capacity)
     pairs = len(values)
     needy = np.flatnonzero(minimum > 0)
@@ -263,14 +325,18 @@ def _solve(values, rows, cols, capacity, minimum, maximum, penalty):
     matrix = sparse.csr_matrix((a_data, (a_rows, a_cols)), shape=(base + len(needy), pairs + len(needy)))
     bounds_rhs = np.concatenate([capacity, maximum, -minimum[needy]]).astype(np.float64)
     cost = np.concatenate([-values, np.full(len(needy), penalty)])
+    w = np.zeros(n_targets)
     if cost.size == 0:  # nothing can be paired and nothing has to be
-        return np.zeros(0), {}
+        return np.zeros(0), {}, (np.zeros(n_assoc), np.zeros(n_targets), w)
     bounds = np.column_stack([np.zeros(pairs + len(needy)), np.concatenate([np.ones(pairs), minimum[needy]])])
     result = linprog(cost, A_ub=matrix, b_ub=bounds_rhs, bounds=bounds, method="highs")
     if result.status != 0:
         raise RuntimeError(f"the solver stopped: {result.message}")
     slack = {int(t): float(s) for t, s in zip(needy, result.x[pairs:], strict=True)}
-    return result.x[:pairs], slack
+    # HiGHS gives ∂(minimised cost)/∂b_ub, ≤ 0 for these rows: the maximising duals are their negation.
+    marginals = -result.ineqlin.marginals
+    w[needy] = marginals[base:]
+    return result.x[:pairs], slack, (marginals[:n_assoc], marginals[n_assoc:base], w)
 
 
 def greedy(matrix: np.ndarray, capacity: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, *,

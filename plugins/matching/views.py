@@ -178,6 +178,7 @@ def assign(tenant):
     ]
     return render_template(
         "matching/assign.html", programme=programme, programmes=PROGRAMMES, best=best, first=first,
+        candidates=engine.CANDIDATES,
         proposal=proposal, short=[loaded.target_names[int(t_ids[t])] for t in short],
         greedy_short=[loaded.target_names[int(t_ids[t])] for t in first.short],
     )

@@ -1,5 +1,6 @@
 """The matching engine on its own: scores that explain themselves, top-k, and an
-assignment that is optimal where a greedy pass is not, never breaking a capacity or a minimum."""
+assignment that is optimal over every pair where a greedy pass is not, never breaking a
+capacity or a minimum, even when the best pairs lie outside each target's candidates."""
 from __future__ import annotations
 
 import itertools
@@ -8,8 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from plugins.matching.engine import (
+    CANDIDATES,
     Infeasible,
     Problem,
     Side,
@@ -86,15 +89,15 @@ def instances(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(instances())
-def test_the_assignment_equals_brute_force_and_keeps_every_bound(instance):
+@given(instances(), st.sampled_from([1, 2, CANDIDATES]))
+def test_the_assignment_equals_brute_force_and_keeps_every_bound(instance, k):
     scores, capacity, minimum, maximum = instance
     expected = brute_force(scores, capacity, minimum, maximum)
     if expected is None:
         with pytest.raises(Infeasible):
-            optimal(scores, capacity, minimum, maximum)
+            optimal(scores, capacity, minimum, maximum, k=k)
         return
-    best = optimal(scores, capacity, minimum, maximum)
+    best = optimal(scores, capacity, minimum, maximum, k=k)
     assert best.total == pytest.approx(expected)
     check_constraints(best, capacity, minimum, maximum)
     first = greedy(scores, capacity, minimum, maximum)
@@ -102,11 +105,62 @@ def test_the_assignment_equals_brute_force_and_keeps_every_bound(instance):
         assert best.total >= first.total - 1e-9
 
 
-def test_the_candidates_bound_the_choice_to_each_targets_best():
-    # With k=1 each target may only take its single best association.
+def full_lp(scores, capacity, minimum, maximum, allowed):
+    """The programme over every allowed pair as one dense linear programme: its optimum, or None."""
+    n_targets, n_assoc = scores.shape
+    by_assoc = np.kron(np.ones((1, n_targets)), np.eye(n_assoc))
+    by_target = np.kron(np.eye(n_targets), np.ones((1, n_assoc)))
+    result = linprog(-scores.ravel(), A_ub=np.vstack([by_assoc, by_target, -by_target]),
+                     b_ub=np.concatenate([capacity, maximum, -minimum]),
+                     bounds=[(0, 1 if ok else 0) for ok in allowed.ravel()], method="highs")
+    return None if result.status == 2 else -result.fun
+
+
+@st.composite
+def larger_instances(draw):
+    """More associations than the one or two candidates each target starts from."""
+    n_targets, n_assoc = draw(st.integers(1, 7)), draw(st.integers(3, 9))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scores = rng.integers(0, 6, (n_targets, n_assoc)) * draw(st.sampled_from([1.0, 16.5]))
+    capacity = rng.integers(0, 3, n_assoc)
+    minimum = rng.integers(0, 3, n_targets)
+    maximum = minimum + rng.integers(0, 3, n_targets)
+    allowed = rng.random((n_targets, n_assoc)) < draw(st.sampled_from([0.7, 1.0]))
+    return scores, capacity, minimum, maximum, allowed
+
+
+@settings(max_examples=150, deadline=None)
+@given(larger_instances(), st.integers(1, 2))
+def test_pricing_reaches_the_optimum_of_the_programme_over_all_pairs(instance, k):
+    scores, capacity, minimum, maximum, allowed = instance
+    expected = full_lp(scores, capacity, minimum, maximum, allowed)
+    if expected is None:
+        with pytest.raises(Infeasible):
+            optimal(scores, capacity, minimum, maximum, k=k, allowed=allowed)
+        return
+    best = optimal(scores, capacity, minimum, maximum, k=k, allowed=allowed)
+    assert best.total == pytest.approx(expected)
+    check_constraints(best, capacity, minimum, maximum)
+    assert all(allowed[t, a] for t, a in best.pairs)
+
+
+def test_pricing_adds_the_pair_a_target_needs_from_beyond_its_candidates():
+    # Both villages rank association A first. With one candidate each they compete for A (capacity 1)
+    # and one of them goes without: 9. Pricing finds 甲村-B (8, outside 甲村's candidates) and gives
+    # 乙村 A: 17, the optimum over all pairs.
     scores = np.array([[9.0, 8.0, 1.0], [9.0, 2.0, 1.0]])
     best = optimal(scores, np.array([1, 1, 1]), np.array([0, 0]), np.array([1, 1]), k=1)
-    assert best.pairs in ([(0, 0)], [(1, 0)]) and best.total == 9
+    assert best.pairs == [(0, 1), (1, 0)] and best.total == 17
+    assert best.rounds >= 2 and best.added >= 1
+
+
+def test_a_minimum_met_only_beyond_the_candidates_is_met():
+    # Both communities must get one association and both rank A first; only B, outside their
+    # single candidate, can serve the second one.
+    scores = np.array([[30.0, 5.0], [20.0, 10.0]])
+    best = optimal(scores, np.array([1, 1]), np.array([1, 1]), np.array([1, 1]), k=1)
+    assert best.pairs == [(0, 0), (1, 1)] and best.total == 40
+    assert best.added >= 1
 
 
 def problem():

@@ -121,6 +121,7 @@ def test_the_assignment_page_shows_the_optimum_beside_greedy_and_confirms_pairs(
     optimal = float(re.search(r'data-testid="optimal-total">([\d.]+)<', page).group(1))
     greedy = float(re.search(r'data-testid="greedy-total">([\d.]+)<', page).group(1))
     assert optimal >= greedy > 0
+    assert "已验证为全局最优" in page  # checked against every pair, not only the shortlist
     pair = re.search(r'name="pair" value="([\d-]+)"', page).group(1)
     confirmed = staff.post("/lixia/matching/assign", data={"programme": "百会联百村", "pair": [pair]})
     assert confirmed.status_code == 303
