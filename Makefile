@@ -12,7 +12,7 @@ PG_HOST     ?= 127.0.0.1
 PG_PORT     ?= 5432
 PG_TEST_URL ?= postgresql+psycopg://postgres@$(PG_HOST):$(PG_PORT)/quanhui_test
 
-.PHONY: run test test-sqlite test-postgres vendor vendor-check
+.PHONY: run test test-sqlite test-postgres reliability vendor vendor-check
 
 # Serve the demo (SQLite under ./instance unless QUANHUI_DATABASE_URL says otherwise).
 run: $(VENV)/.installed
@@ -48,6 +48,11 @@ test-postgres: $(VENV)/.installed-test
 	echo "==> quanhui test pass 2/2: PostgreSQL ($$shown, browser tests excluded)"; \
 	echo "QUANHUI_TEST_DATABASE_URL=$$shown $(PY) -m pytest -n auto -m 'not browser' $(PYTEST_ARGS)"; \
 	QUANHUI_TEST_DATABASE_URL="$$url" $(PY) -m pytest -n auto -m "not browser" $(PYTEST_ARGS)
+
+# Run the security and reliability tests (SQLite, then PostgreSQL when one answers) and write
+# docs/reliability.md from their results; fails when a test does.
+reliability: $(VENV)/.installed-test
+	$(PY) scripts/reliability_report.py
 
 # Re-fetch the pinned front-end assets from the npm registry (see core/static/vendor/README.md).
 vendor: $(PY)

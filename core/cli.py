@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from tenants import TenantFileError, load_tree
 
@@ -23,6 +24,7 @@ from .plugin_state import PluginStateError, enabled_names, set_enabled, set_offe
 from .plugins import PluginRegistry
 from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
 from .web.app import create_app
+from .web.errors import database_problem
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -335,6 +337,9 @@ def import_command(type_name: str, file: str, slug: str, valid_only: bool, error
                                    error_workbook=errors_out)
     except excel.ImportRefused as refusal:
         raise click.ClickException(str(refusal)) from None
+    except OperationalError as fault:  # rolled back by import_rows: nothing was written
+        reason = database_problem(fault) or "数据库无法访问,没有保存任何内容。请稍后重试。"
+        raise click.ClickException(f"导入中断:{reason}") from None
     if result.created:
         audit.record(session, "entities.import", tenant_id=tenant.id, target=entity_type.name, actor=None,
                      created=result.created, failed=result.failed, file=file[-100:])

@@ -112,11 +112,14 @@ class ScopedSession(Session):
 
 def set_scope(session: Session, scope: TenantScope | None) -> None:
     """Change the session's scope; pending changes are flushed first, under the scope
-    they were made in."""
-    if session.new or session.dirty or session.deleted:
+    they were made in. A transaction that has failed (the database refused a write) is
+    left alone: it can only be rolled back, and its error, not a second one, must surface."""
+    transaction = session.get_transaction()
+    failed = transaction is not None and not transaction.is_active
+    if not failed and (session.new or session.dirty or session.deleted):
         session.flush()
     session.info[SCOPE_KEY] = scope
-    if session.in_transaction():
+    if session.in_transaction() and not failed:
         _apply_database_scope(session.connection(), scope)
 
 

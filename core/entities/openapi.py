@@ -16,6 +16,7 @@ marshmallow schema that validates input, via apispec's ``MarshmallowPlugin``),
 from __future__ import annotations
 
 import copy
+import decimal
 import json
 import threading
 from collections import OrderedDict
@@ -455,6 +456,11 @@ def _describe_fields(schemas: dict[str, Any], entity_type: EntityType) -> None:
             described = [field.help] if field.help else []
             if field.kind in ("decimal", "money"):
                 described.append("返回时为字符串,如 \"12000.50\"")
+                # apispec writes the bounds of an as_string Decimal as strings; OpenAPI needs numbers.
+                for bound in ("minimum", "maximum"):
+                    if isinstance(prop.get(bound), str):
+                        number = decimal.Decimal(prop[bound])
+                        prop[bound] = int(number) if number == number.to_integral_value() else float(number)
             if field.kind == "reference":
                 described.append(f"关联的 {field.target} 记录编号")
             if described:

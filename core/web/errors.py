@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -36,6 +36,11 @@ MESSAGES = {
     500: ("系统出错了", "服务器处理请求时出错,已记录下来。请稍后重试。"),
     503: ("服务暂时不可用", "数据库暂时无法访问,请稍后重试。"),
 }
+#: What a database refusal means for the user, by its cause: the write was not saved.
+DATABASE_BUSY = "数据库正忙(另一项操作正在写入),这次提交没有保存任何内容。请稍等片刻后重试。"
+DATABASE_FULL = "服务器存储空间已满,这次提交没有保存任何内容。请联系系统管理员清理磁盘后重试。"
+#: Seconds a client should wait before retrying a 503.
+RETRY_AFTER = "5"
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 412: "precondition_failed", 413: "too_large", 422: "invalid", 428: "precondition_required",
@@ -86,9 +91,28 @@ def _record_forbidden(exc: Exception):
 
 
 def _database_unavailable(exc: OperationalError):
+    """503 for any operational failure; a busy (locked) or full database says so, since
+    the user's next step differs. The transaction is rolled back: nothing half-written."""
     logger.error("database unavailable: %s", exc)
     session.rollback()
-    return error_response(ServiceUnavailable.code)
+    # The answer must not need the database: no tenant shell (its navigation queries), and
+    # the user as anonymous (loading or refreshing the signed-in user would query again).
+    g.pop("tenant", None)
+    g._login_user = current_app.login_manager.anonymous_user()
+    response = make_response(error_response(ServiceUnavailable.code, database_problem(exc)))
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def database_problem(exc: OperationalError) -> str | None:
+    """The Chinese message for a locked or full database (SQLite or PostgreSQL), else None."""
+    cause = str(exc.orig).lower()
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if "database is locked" in cause or sqlstate == "55P03":
+        return DATABASE_BUSY
+    if "disk is full" in cause or sqlstate == "53100":
+        return DATABASE_FULL
+    return None
 
 
 def _unexpected(exc: Exception):
