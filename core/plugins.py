@@ -29,7 +29,10 @@ hookimpl = pluggy.HookimplMarker("quanhui")
 ENTRY_POINT_GROUP = "quanhui"
 LEVELS = ("city", "district")
 #: Plugins that ship inside the quanhui distribution.
-BUNDLED = ("core.builtin", "core.directory", "plugins.think_tank", "plugins.coverage")
+BUNDLED = (
+    "core.builtin", "core.directory",
+    "plugins.coverage", "plugins.rectification", "plugins.matching", "plugins.think_tank",
+)
 #: Plugin names are URL segments after the tenant; these are the core's own.
 RESERVED_NAMES = frozenset({"admin", "account", "api", "entities", "reports", "static"})
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
