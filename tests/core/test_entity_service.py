@@ -86,7 +86,7 @@ def test_delete_drops_projections_and_restore_brings_them_back(lixia_service, db
 def watching_plugin(seen):
     module = types.ModuleType("watching_plugin")
     module.meta = PluginMeta(name="watching", title="观察", version="1.0.0")
-    project = EntityType("project", "项目", fields=(
+    project = EntityType("watching_project", "项目", fields=(
         Field("name", "名称", required=True, indexed=True),
         Field("association", "协会", kind="reference", target="association", indexed=True),
         Field("amount", "投资额", kind="money"),
@@ -94,7 +94,7 @@ def watching_plugin(seen):
     module.quanhui_entity_types = hookimpl(lambda: [project])
 
     def quanhui_validate_entity(tenant, entity_type, data, previous):
-        if entity_type.name == "project" and data.get("name") == "禁止":
+        if entity_type.name == "watching_project" and data.get("name") == "禁止":
             return {"name": "这个名称不能用"}
 
     def quanhui_entity_changed(session, tenant, entity_type, entity_id, action, before, after):
@@ -115,7 +115,7 @@ def test_plugins_validate_records_and_hear_of_changes_only_after_commit(app, db_
     lixia = tenant("lixia")
     with use_scope(db_session, TenantScope.of(lixia)):
         service = service_for(lixia)
-        project = service.type("project")
+        project = service.type("watching_project")
         with pytest.raises(Invalid) as refused:
             service.create(project, {"name": "禁止"})
         assert refused.value.errors == {"name": ["这个名称不能用"]}
@@ -126,7 +126,7 @@ def test_plugins_validate_records_and_hear_of_changes_only_after_commit(app, db_
         service.create(project, {"name": "落地项目", "association": association.id, "amount": "1200000.50"})
         assert SEEN == []
         service.commit()
-    assert SEEN == [("lixia", "association", "create"), ("lixia", "project", "create")]
+    assert SEEN == [("lixia", "association", "create"), ("lixia", "watching_project", "create")]
 
 
 @pytest.mark.quanhui_plugins(watching_plugin(SEEN))
@@ -135,7 +135,7 @@ def test_a_plugins_type_exists_only_where_the_plugin_is_enabled(app, db_session,
     for slug, expected in (("lixia", True), ("shizhong", False)):
         place = tenant(slug)
         with use_scope(db_session, TenantScope.of(place)):
-            assert (service_for(place).type("project") is not None) is expected
+            assert (service_for(place).type("watching_project") is not None) is expected
 
 
 def test_money_keeps_fen_and_refuses_a_third_decimal(lixia_service):
