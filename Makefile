@@ -12,7 +12,19 @@ PG_HOST     ?= 127.0.0.1
 PG_PORT     ?= 5432
 PG_TEST_URL ?= postgresql+psycopg://postgres@$(PG_HOST):$(PG_PORT)/quanhui_test
 
-.PHONY: run test test-sqlite test-postgres reliability vendor vendor-check
+# Benchmark sizes (the issue's province scale by default; e.g. make bench BENCH_ASSOCIATIONS=5000
+# BENCH_ENTITIES=50000 BENCH_IMPORT_ROWS=5000 BENCH_SECONDS=5 for a quick look).
+BENCH_TENANTS      ?= 200
+BENCH_ASSOCIATIONS ?= 100000
+BENCH_ENTITIES     ?= 1000000
+BENCH_IMPORT_ROWS  ?= 100000
+BENCH_SECONDS      ?= 30
+BENCH_REPEAT       ?= 200
+BENCH_SQLITE_URL   ?= sqlite:///$(CURDIR)/instance/bench/bench.db
+BENCH_PG_URL       ?= postgresql+psycopg://postgres@$(PG_HOST):$(PG_PORT)/quanhui_bench
+BENCH_REDIS_URL    ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-sqlite test-postgres reliability bench vendor vendor-check
 
 # Serve the demo (SQLite under ./instance unless QUANHUI_DATABASE_URL says otherwise).
 run: $(VENV)/.installed
@@ -53,6 +65,21 @@ test-postgres: $(VENV)/.installed-test
 # docs/reliability.md from their results; fails when a test does.
 reliability: $(VENV)/.installed-test
 	$(PY) scripts/reliability_report.py
+
+# Generate province-scale data on SQLite (and PostgreSQL when one answers), then run every
+# scenario of docs/performance.md on both and print the table (also written to instance/bench/results.md).
+bench: $(VENV)/.installed
+	@databases=sqlite; \
+	if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h $(PG_HOST) -p $(PG_PORT); then databases=sqlite,postgresql; \
+	else echo "==> bench: PostgreSQL skipped (nothing answers on $(PG_HOST):$(PG_PORT))"; fi; \
+	sizes="--tenants $(BENCH_TENANTS) --associations $(BENCH_ASSOCIATIONS) --entities $(BENCH_ENTITIES)"; \
+	QUANHUI_INSTANCE=$(CURDIR)/instance/bench $(PY) -m bench.generate --reset --database-url "$(BENCH_SQLITE_URL)" $$sizes || exit 1; \
+	if [ $$databases != sqlite ]; then \
+	  $(PY) -m bench.generate --reset --database-url "$(BENCH_PG_URL)" $$sizes || exit 1; fi; \
+	QUANHUI_INSTANCE=$(CURDIR)/instance/bench $(PY) -m bench.run --databases $$databases \
+	  --sqlite-url "$(BENCH_SQLITE_URL)" --postgres-url "$(BENCH_PG_URL)" --redis-url "$(BENCH_REDIS_URL)" \
+	  --import-rows $(BENCH_IMPORT_ROWS) --seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) \
+	  --markdown instance/bench/results.md
 
 # Re-fetch the pinned front-end assets from the npm registry (see core/static/vendor/README.md).
 vendor: $(PY)

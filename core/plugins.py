@@ -183,6 +183,16 @@ class HookRelay:
         self.enabled = enabled
         self._pm = registry.pm
         self._excluded = [p.obj for p in registry.loaded if p.name not in enabled]
+        self._impls: dict[str, list] = {}
+
+    def _enabled_impls(self, hook_name: str) -> list:
+        """The enabled plugins' implementations, in call order; worked out once per hook,
+        so a request costs the same with 6 plugins installed or 50."""
+        found = self._impls.get(hook_name)
+        if found is None:
+            hook = getattr(self._pm.hook, hook_name)
+            found = self._impls[hook_name] = [i for i in reversed(hook.get_hookimpls()) if i.plugin_name in self.enabled]
+        return found
 
     def __getattr__(self, hook_name: str):
         if not hook_name.startswith("quanhui_"):
@@ -193,10 +203,7 @@ class HookRelay:
 
     def each(self, hook_name: str, **kwargs) -> list[HookOutcome]:
         outcomes = []
-        hook = getattr(self._pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):
-            if impl.plugin_name not in self.enabled:
-                continue
+        for impl in self._enabled_impls(hook_name):
             arguments = {name: kwargs[name] for name in impl.argnames if name in kwargs}
             try:
                 value = impl.function(**arguments)

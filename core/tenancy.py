@@ -216,12 +216,14 @@ def _apply_database_scope(connection, scope: TenantScope | None) -> None:
     if scope is not None and scope.system:
         connection.exec_driver_sql("SET LOCAL ROLE NONE")
         return
-    connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
     read_ids = ",".join(map(str, sorted(scope.read_ids))) if scope else ""
     write_ids = ",".join(map(str, sorted(scope.write_ids))) if scope else ""
+    # One round trip: set_config('role', …, true) is SET LOCAL ROLE (scopes change several
+    # times per request, python -m bench.run scenario 1).
     connection.execute(
-        text("SELECT set_config('quanhui.read_ids', :r, true), set_config('quanhui.write_ids', :w, true)"),
-        {"r": read_ids, "w": write_ids},
+        text("SELECT set_config('role', :role, true), set_config('quanhui.read_ids', :r, true), "
+             "set_config('quanhui.write_ids', :w, true)"),
+        {"role": APP_ROLE, "r": read_ids, "w": write_ids},
     )
 
 

@@ -13,8 +13,8 @@ Layout of every workbook this module writes (template, export, error workbook):
   a label was renamed still imports) and holds the lists behind the choice dropdowns.
 
 Import reads with ``read_only=True`` and writes as it goes, inside one transaction:
-every row goes through :meth:`EntityService.create` (which validates it); a refused row
-is recorded with its row number and column label. In the default all-or-nothing mode,
+every row is validated as :meth:`EntityService.create` validates it and written in batches
+(:meth:`EntityService.bulk`); a refused row is recorded with its row number and column label. In the default all-or-nothing mode,
 the first refusal rolls back what was written and the remaining rows are only validated,
 so the report names every bad row and nothing is written; with ``valid_only`` the good
 rows are committed and the refused ones go to an error workbook (the same columns plus
@@ -465,54 +465,57 @@ def _import(service, entity_type, rows, columns, stray, header_row, title, total
     labels = {field.name: _header_text(header_row[index]) for index, field in columns}
     errors_out = _ErrorWorkbook(title, header_row, error_workbook)
     writing = True
-    try:
-        for number, values in rows:
-            if _blank(values):
-                continue
-            result.total += 1
-            raw = {}
-            for index, field in columns:
-                converted = cell_to_input(field, values[index] if index < len(values) else None)
-                if converted is not _MISSING:
-                    raw[field.name] = converted
-            problems: dict[str, list[str]] = {}
-            for index in (*stray, *range(len(header_row), len(values))):
-                if index < len(values) and not _blank((values[index],)):
-                    problems.setdefault(f"#{index}", []).append(f"第 {get_column_letter(index + 1)} 列有内容,但这一列没有表头")
-            try:
-                if writing and not problems:
-                    service.create(entity_type, raw)
-                else:
-                    service.validate(entity_type, raw)
-            except Invalid as refusal:
-                problems.update(refusal.errors)
-            if problems:
-                if writing and not valid_only:
-                    # All or nothing: drop what was written; from here on only check.
-                    service.rollback()
-                    writing = False
-                result.failed += 1
-                row_errors = _row_errors(number, problems, labels, entity_type, columns)
-                result.error_count += len(row_errors)
-                room = MAX_ERRORS - len(result.errors)
-                if room > 0:
-                    result.errors.extend(row_errors[:room])
-                errors_out.add(values, "；".join(f"{e.column}:{e.message}" if e.column else e.message for e in row_errors))
-            elif writing:
-                result.created += 1
-            if progress is not None and result.total % every == 0:
-                progress(result.total, max(total, result.total))
-        if progress is not None:
-            progress(result.total, result.total)
-        if writing:
-            service.commit()
-        else:
+    with service.bulk(entity_type) as writer:
+        try:
+            for number, values in rows:
+                if _blank(values):
+                    continue
+                result.total += 1
+                raw = {}
+                for index, field in columns:
+                    converted = cell_to_input(field, values[index] if index < len(values) else None)
+                    if converted is not _MISSING:
+                        raw[field.name] = converted
+                problems: dict[str, list[str]] = {}
+                for index in (*stray, *range(len(header_row), len(values))):
+                    if index < len(values) and not _blank((values[index],)):
+                        problems.setdefault(f"#{index}", []).append(f"第 {get_column_letter(index + 1)} 列有内容,但这一列没有表头")
+                try:
+                    if writing and not problems:
+                        writer.add(raw)
+                    else:
+                        writer.check(raw)
+                except Invalid as refusal:
+                    problems.update(refusal.errors)
+                if problems:
+                    if writing and not valid_only:
+                        # All or nothing: drop what was written; from here on only check.
+                        writer.discard()
+                        service.rollback()
+                        writing = False
+                    result.failed += 1
+                    row_errors = _row_errors(number, problems, labels, entity_type, columns)
+                    result.error_count += len(row_errors)
+                    room = MAX_ERRORS - len(result.errors)
+                    if room > 0:
+                        result.errors.extend(row_errors[:room])
+                    errors_out.add(values, "；".join(f"{e.column}:{e.message}" if e.column else e.message for e in row_errors))
+                elif writing:
+                    result.created += 1
+                if progress is not None and result.total % every == 0:
+                    progress(result.total, max(total, result.total))
+            if progress is not None:
+                progress(result.total, result.total)
+            if writing:
+                writer.flush()
+                service.commit()
+            else:
+                service.rollback()
+                result.created = 0
+        except BaseException:
             service.rollback()
-            result.created = 0
-    except BaseException:
-        service.rollback()
-        errors_out.discard()
-        raise
+            errors_out.discard()
+            raise
     result.error_workbook = errors_out.save()
     return result
 

@@ -70,7 +70,7 @@ class EntityValue(TenantOwned, Base):
         Index("ix_entity_values_text", "tenant_id", "type", "field", "text_value"),
         Index("ix_entity_values_num", "tenant_id", "type", "field", "num_value"),
         Index("ix_entity_values_date", "tenant_id", "type", "field", "date_value"),
-        Index("ix_entity_values_entity", "tenant_id", "entity_id"),
+        Index("ix_entity_values_entity_field", "tenant_id", "entity_id", "type", "field"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

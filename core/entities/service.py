@@ -6,19 +6,21 @@ projections, and, once committed, is announced to the tenant's plugins.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..db import utcnow
 from ..plugins import HookRelay
-from ..tenancy import Tenant, system_scope
+from ..tenancy import ScopeError, Tenant, system_scope
 from . import files, uscc
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
@@ -34,6 +36,8 @@ CONFIRM = "_confirm"
 #: In stored data: the confirmed exceptional codes, by field.
 CONFIRMED = "_confirmed"
 CONFIRM_PERMISSION = "entities.confirm_code"
+#: Records a bulk writer holds before writing them with one statement per table.
+BULK_BATCH = 1000
 
 
 class EntityError(Exception):
@@ -85,10 +89,15 @@ class EntityService:
         self.registry = registry
         self.actor = actor
         self._changes: list[Change] = []
+        self._bulk: BulkWriter | None = None
 
     # types ------------------------------------------------------------
 
     def type(self, name: str) -> EntityType | None:
+        if self._bulk is not None:  # one definition for a whole batch: no query per row
+            if name not in self._bulk.types:
+                self._bulk.types[name] = self.registry.resolve(self.session, self.tenant, name, self.relay.enabled)
+            return self._bulk.types[name]
         return self.registry.resolve(self.session, self.tenant, name, self.relay.enabled)
 
     def types(self) -> list[EntityType]:
@@ -149,9 +158,11 @@ class EntityService:
         if loaded is not None:
             errors.update(self._reference_errors(entity_type, loaded))
             errors.update(self._file_errors(entity_type, loaded))
-            for outcome in self.relay.each(
-                "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded, previous=previous
-            ):
+            with self._watching_reads():
+                outcomes = self.relay.each(
+                    "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded, previous=previous
+                )
+            for outcome in outcomes:
                 if outcome.failed:
                     raise outcome.error
                 for name, message in (outcome.value or {}).items():
@@ -186,6 +197,20 @@ class EntityService:
                 accepted[field.name] = code
         return confirmed, accepted
 
+    @contextlib.contextmanager
+    def _watching_reads(self):
+        """While a bulk writer is open, count the statements plugins' checks run: a check
+        that reads the database must see the rows the writer still holds."""
+        writer = self._bulk
+        if writer is None:
+            yield
+            return
+        writer.watching = True
+        try:
+            yield
+        finally:
+            writer.watching = False
+
     def _may(self, permission: str) -> bool:
         table = current_app.extensions["quanhui.permissions"]
         return self.actor is not None and table.allows(self.actor.role, permission)
@@ -196,6 +221,8 @@ class EntityService:
             value = loaded.get(field.name)
             if field.kind != "reference" or value is None:
                 continue
+            if self._bulk is not None and (field.target, value) in self._bulk.live:
+                continue
             with self.reading(self.type(field.target)):
                 exists = self.session.scalar(
                     select(func.count(Entity.id)).where(
@@ -204,6 +231,8 @@ class EntityService:
                 )
             if not exists:
                 errors[field.name] = ["关联的记录不存在或已删除"]
+            elif self._bulk is not None:
+                self._bulk.live.add((field.target, value))
         return errors
 
     def _file_errors(self, entity_type: EntityType, loaded: dict[str, Any]) -> dict[str, list[str]]:
@@ -237,6 +266,46 @@ class EntityService:
         self._record(entity_type, entity, "create", None, data)
         self._project(entity_type, entity, fresh=True)
         return entity
+
+    def bulk(self, entity_type: EntityType, *, batch: int = BULK_BATCH) -> BulkWriter:
+        """A :class:`BulkWriter`: records validated one by one, written in batches."""
+        return BulkWriter(self, entity_type, batch=batch)
+
+    def create_many(
+        self, entity_type: EntityType, rows: Iterable[dict[str, Any]], *,
+        progress: Callable[[int], None] | None = None, every: int = BULK_BATCH,
+    ) -> list[int]:
+        """Create a record for each of ``rows``, all or nothing; returns their ids in order.
+
+        Each row is validated exactly as :meth:`create` validates it; the records,
+        revisions and projections are written a batch at a time. When any row is refused
+        nothing is written and :class:`Invalid` is raised with the errors of every refused
+        row, keyed ``"<row index>.<field>"``. ``progress(done)`` is called every ``every``
+        rows and at the end. The caller commits (:meth:`commit`).
+        """
+        errors: dict[str, list[str]] = {}
+        done = 0
+        with self.bulk(entity_type) as writer:
+            for index, raw in enumerate(rows):
+                try:
+                    if errors:
+                        writer.check(raw)
+                    else:
+                        writer.add(raw)
+                except Invalid as refusal:
+                    if not errors:
+                        writer.discard()
+                        self.rollback()
+                    errors.update({f"{index}.{name}": messages for name, messages in refusal.errors.items()})
+                done += 1
+                if progress is not None and done % every == 0:
+                    progress(done)
+            if progress is not None:
+                progress(done)
+            if errors:
+                raise Invalid(errors)
+            writer.flush()
+            return writer.ids
 
     def update(self, entity_type: EntityType, entity: Entity, raw: dict[str, Any], expected_version: int) -> Entity:
         if entity.version != expected_version:
@@ -295,8 +364,6 @@ class EntityService:
         association_id = restricted_association(self.session)
         if association_id is None:
             return raw
-        if creating and not self.may_create(entity_type):
-            raise Forbidden(f"协会账号不能新建{entity_type.label}")
         if entity_type.owner_field is None:
             return raw
         return {**raw, entity_type.owner_field: association_id}
@@ -395,6 +462,108 @@ class EntityService:
             # tenant's scope, and on PostgreSQL row-level security would hide its row.
             with system_scope(self.session):
                 self.session.refresh(self.actor)
+
+
+class BulkWriter:
+    """Creates many records of one type: each validated as :meth:`EntityService.create`
+    validates it, all written a batch at a time with one multi-row INSERT per table.
+
+    Use it as a context manager (:meth:`EntityService.bulk`); :meth:`add` a row, which
+    raises :class:`Invalid` for a refused row and holds a valid one; :meth:`flush`
+    writes what is held (also done every ``batch`` rows); :attr:`ids` are those written.
+    A plugin's check that reads the database must see the held rows, as it would
+    record by record: when one does, the held rows are written, the row is checked
+    again, and from then on every row is written before the next is checked. A type
+    that refers to itself is written row by row for the same reason.
+    """
+
+    def __init__(self, service: EntityService, entity_type: EntityType, *, batch: int = BULK_BATCH):
+        self.service = service
+        self.entity_type = entity_type
+        refers_to_itself = any(f.kind == "reference" and f.target == entity_type.name for f in entity_type.fields)
+        self.batch = 1 if refers_to_itself else max(1, batch)
+        self.reads = 0
+        self.watching = False
+        #: Entity types as resolved at the first row, and references found live, by (type, id).
+        self.types: dict[str, EntityType | None] = {}
+        self.live: set[tuple[str, int]] = set()
+        self._held: list[dict[str, Any]] = []
+        #: The ids of the records written so far, in the order they were added.
+        self.ids: list[int] = []
+
+    def __enter__(self) -> BulkWriter:
+        self.service._bulk = self
+        event.listen(self._session, "do_orm_execute", self._count_read)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        event.remove(self._session, "do_orm_execute", self._count_read)
+        self.service._bulk = None
+
+    @property
+    def _session(self) -> Session:
+        session = self.service.session
+        return session._get_current_object() if hasattr(session, "_get_current_object") else session
+
+    def _count_read(self, _state) -> None:
+        if self.watching:
+            self.reads += 1
+
+    def check(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The data :meth:`add` would store for ``raw``, without holding it; raises :class:`Invalid`."""
+        service, entity_type = self.service, self.entity_type
+        raw = service._for_own_association(entity_type, raw, creating=True)
+        return service.validate(entity_type, workflows.initial_state(entity_type, raw))
+
+    def add(self, raw: dict[str, Any]) -> None:
+        before = self.reads
+        data = self.check(raw)
+        if self.reads != before and self._held:
+            self.batch = 1
+            self.flush()
+            data = self.check(raw)
+        self._held.append(data)
+        if len(self._held) >= self.batch:
+            self.flush()
+
+    def discard(self) -> None:
+        """Forget the held rows (the caller rolls back what was written)."""
+        self._held = []
+        self.ids = []
+
+    def flush(self) -> None:
+        """Write the held rows: one multi-row INSERT per table, on the session's connection
+        (the ORM's per-row bookkeeping is what a bulk write saves)."""
+        if not self._held:
+            return
+        service, entity_type = self.service, self.entity_type
+        held, self._held = self._held, []
+        now, actor_id, tenant_id = utcnow(), service._actor_id, service.tenant.id
+        scope = getattr(service.session, "scope", None)
+        if scope is None or not (scope.system or tenant_id in scope.write_ids):
+            raise ScopeError(f"不能向租户 {tenant_id} 写入数据")
+        connection = service.session.connection()
+        entities = Entity.__table__
+        ids = list(connection.execute(
+            entities.insert().returning(entities.c.id, sort_by_parameter_order=True),
+            [{"tenant_id": tenant_id, "type": entity_type.name, "data": data, "version": 1,
+              "owner_id": owner_of(entity_type, None, data), "created_at": now, "updated_at": now,
+              "created_by": actor_id, "updated_by": actor_id} for data in held],
+        ).scalars())
+        own = [entity_id for entity_id, data in zip(ids, held) if owner_of(entity_type, entity_id, data) == entity_id]
+        if own:
+            connection.execute(entities.update().where(entities.c.id.in_(own)).values(owner_id=entities.c.id))
+        by_name = getattr(service.actor, "username", "") or ""
+        connection.execute(EntityRevision.__table__.insert(), [
+            {"tenant_id": tenant_id, "entity_id": entity_id, "version": 1, "action": "create", "at": now, "by": actor_id,
+             "by_name": by_name, "before": None, "after": data, "reason": None}
+            for entity_id, data in zip(ids, held)
+        ])
+        values = [row for entity_id, data in zip(ids, held) for row in projection_rows(entity_type, tenant_id, entity_id, data)]
+        if values:
+            connection.execute(EntityValue.__table__.insert(), values)
+        service._changes.extend(Change(entity_type, entity_id, "create", None, data) for entity_id, data in zip(ids, held))
+        self.ids.extend(ids)
 
 
 def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, data: dict[str, Any]) -> list[dict]:
