@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 
@@ -21,6 +20,7 @@ from core.api import (
     Forbidden,
     Invalid,
     NotFound,
+    Page,
     ReportContext,
     audit,
     current_service,
@@ -129,28 +129,6 @@ def _units() -> list[dict]:
 # the case list --------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class Page:
-    """One page of cases; the attributes the platform's pager template reads."""
-
-    items: list
-    number: int
-    total: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 13 else None
@@ -196,7 +174,7 @@ def cases(tenant):
         statement = statement.order_by(order.nulls_last(), Entity.id.desc())
     items = list(session.scalars(statement.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     context = {
-        "page": Page(items, number, total), "chosen": chosen, "states": STATES, "sources": SOURCES, "sorts": SORTS,
+        "page": Page(items, number, PER_PAGE, total), "chosen": chosen, "states": STATES, "sources": SOURCES, "sorts": SORTS,
         "situations": _titles(SITUATION), "measures": _titles(MEASURE),
         "associations": _association_names(item.data.get("association") for item in items),
         "overdue_days": {item.id: overdue_days(item.data, today) for item in items},
