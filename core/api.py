@@ -12,6 +12,7 @@ from .db import Base, BigId, UTCDateTime, session, utcnow
 from .entities import current_service, service_for
 from .entities.definitions import EntityType, Field, State, Transition, Workflow
 from .entities.designer import FieldDesigner
+from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
@@ -71,6 +72,7 @@ __all__ = [
     "TenantOwned",
     "TenantScope",
     "Transition",
+    "TransitionForm",
     "UTCDateTime",
     "User",
     "VocabularyDeclaration",
@@ -95,6 +97,7 @@ __all__ = [
     "sum_by",
     "system_scope",
     "tenant_by_slug",
+    "transition_form",
     "use_scope",
     "utcnow",
     "vocabulary_terms",

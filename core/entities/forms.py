@@ -1,17 +1,45 @@
 """Reading entity forms and showing stored values: the HTML side of field kinds."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
+from flask import abort
 from werkzeug.datastructures import MultiDict
 
-from .definitions import EntityType, Field
+from .definitions import EntityType, Field, Transition
 
 #: The form's name for confirming an exceptional credit code (see EntityService.validate).
 CONFIRM = "_confirm"
 
 TAG_SEPARATORS = re.compile(r"[,,、;;\s]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class TransitionForm:
+    """What a workflow button's form asks for: which transition, on which version, with what."""
+
+    transition: Transition
+    #: The version the user saw; a stale one makes the service raise Conflict.
+    version: int
+    #: The values of the fields the transition fills in, as :func:`form_input` reads them.
+    values: dict[str, Any]
+    reason: str
+
+
+def transition_form(entity_type: EntityType, name: str, form: MultiDict) -> TransitionForm:
+    """Read a transition's form; 404 for a transition the type does not have, 400 when the
+    form lost its version (every page of a workflow posts ``version``)."""
+    chosen = entity_type.workflow.transition(name) if entity_type.workflow is not None else None
+    if chosen is None:
+        abort(404)
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        abort(400, "表单缺少版本号,请刷新页面后重试。")
+    values = {key: value for key, value in form_input(entity_type, form).items() if key in chosen.fields}
+    return TransitionForm(chosen, version, values, form.get("reason", ""))
 
 
 def form_input(entity_type: EntityType, form: MultiDict) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service, files
 from .definitions import EntityType
-from .forms import display, form_input, form_value
+from .forms import display, form_input, form_value, transition_form
 from .models import Entity, EntityValue
 from .query import QueryError, search
 from .service import Conflict, Forbidden, Invalid, NotFound
@@ -195,15 +195,8 @@ def transition(tenant, type_name, entity_id, name):
     """Fire a workflow transition; who may fire it is the transition's own rule."""
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id)
-    chosen = entity_type.workflow.transition(name) if entity_type.workflow is not None else None
-    if chosen is None:
-        abort(404)
-    try:
-        expected = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400, "表单缺少版本号,请刷新页面后重试。")
-    values = {key: value for key, value in form_input(entity_type, request.form).items() if key in chosen.fields}
-    reason = request.form.get("reason", "")
+    asked = transition_form(entity_type, name, request.form)
+    chosen, expected, values, reason = asked.transition, asked.version, asked.values, asked.reason
     service = current_service()
     try:
         service.transition(entity_type, entity, name, expected, reason=reason, values=values)

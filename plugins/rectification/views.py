@@ -31,6 +31,7 @@ from core.api import (
     require_permission,
     session,
     subtree_ids,
+    transition_form,
     use_scope,
 )
 
@@ -246,15 +247,8 @@ def transition(tenant, case_id, name):
     in the same transaction when the measure says so."""
     case_type = _case_type()
     record = _case(case_type, case_id)
-    chosen = case_type.workflow.transition(name)
-    if chosen is None:
-        abort(404)
-    try:
-        expected = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400, "表单缺少版本号,请刷新页面后重试。")
-    values = {key: request.form.get(key, "") for key in chosen.fields}
-    reason = request.form.get("reason", "")
+    asked = transition_form(case_type, name, request.form)
+    chosen, expected, values, reason = asked.transition, asked.version, asked.values, asked.reason
     service = current_service()
     try:
         fire(service, case_type, record, name, expected, reason=reason, values=values)

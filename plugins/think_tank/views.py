@@ -34,6 +34,7 @@ from core.api import (
     redirect_to,
     require_permission,
     session,
+    transition_form,
     vocabulary_terms,
 )
 
@@ -221,15 +222,8 @@ def act(tenant, entity_id, name):
     service = current_service()
     kind = service.type("suggestion")
     record = _suggestion(entity_id)
-    chosen = kind.workflow.transition(name)
-    if chosen is None:
-        abort(404)
-    try:
-        expected = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400, "表单缺少版本号,请刷新页面后重试。")
-    values = {field: request.form.get(field, "") for field in chosen.fields}
-    reason = request.form.get("reason", "")
+    asked = transition_form(kind, name, request.form)
+    chosen, expected, values, reason = asked.transition, asked.version, asked.values, asked.reason
     try:
         service.transition(kind, record, name, expected, reason=reason, values=values)
     except Conflict:
