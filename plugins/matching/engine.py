@@ -12,24 +12,25 @@ projections. A score is a weighted sum of four factors, each in [0, 1]:
 
 The programme-wide assignment maximises the total score with every association at most
 its capacity and every target between its minimum and its maximum. It is the linear
-programme of a min-cost flow (source → associations → targets → sink), solved by HiGHS
-through :func:`scipy.optimize.linprog`; its constraint matrix is a network matrix, so
-the basic optimal answer is integral (and checked to be). The programme is solved over
-each target's :data:`CANDIDATES` best associations first and then priced: the duals of
-that solution give every pair left out a reduced cost, and the pairs that could still
-raise the total join the candidates until none can. Then the duals are feasible for the
-programme over all pairs, so by LP duality the total is the largest there is over every
-pair, not only over the candidates. A greedy pass (best candidate pair first) is computed
-beside it for comparison, never instead of it.
+programme of a min-cost flow (source → associations → targets → sink), solved by HiGHS's
+simplex through :mod:`highspy`; its constraint matrix is a network matrix, so the basic
+optimal answer is integral (and checked to be). The programme is solved over each
+target's :data:`CANDIDATES` best associations first and then priced: the duals of that
+solution give every pair left out a reduced cost, and the pairs that could still raise
+the total join the model as new columns, the simplex going on from the basis it had,
+until none can. Then the duals are feasible for the programme over all pairs, so by LP
+duality the total is the largest there is over every pair, not only over the candidates.
+A greedy pass (best candidate pair first) is computed beside it for comparison, never
+instead of it.
 """
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
 
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 
 FACTORS = ("need", "chain", "distance", "history")
 FACTOR_LABELS = {
@@ -252,15 +253,19 @@ def optimal(matrix: np.ndarray, capacity: np.ndarray, minimum: np.ndarray, maxim
     tolerance = 1e-6 * (1.0 + float(np.abs(matrix).max(initial=0.0)))
     open_ = usable(capacity, maximum, allowed)
     chosen = candidates(matrix, capacity, maximum, k, allowed)
+    flow = _Flow(capacity, minimum, maximum, penalty)
+    rows, cols = np.nonzero(chosen)
+    flow.add(matrix[rows, cols], rows, cols)
     rounds = added = 0
     while True:
-        rows, cols = np.nonzero(chosen)
-        x, slack, duals = _solve(matrix[rows, cols], rows, cols, capacity, minimum, maximum, penalty)
+        x, slack, duals = flow.solve()
         rounds += 1
         new_rows, new_cols = _price(matrix, open_ & ~chosen, duals, tolerance)
         if not len(new_rows):
             break
         chosen[new_rows, new_cols] = True
+        flow.add(matrix[new_rows, new_cols], new_rows, new_cols)
+        rows, cols = np.concatenate([rows, new_rows]), np.concatenate([cols, new_cols])
         added += len(new_rows)
     short = [t for t, s in slack.items() if s > 0.5]
     if short:
@@ -277,17 +282,18 @@ def _price(matrix, left_out, duals, tolerance):
     reduced cost exceeds ``tolerance``, else each target's best :data:`PRICED` of those
     within :data:`NEAR` of zero (the improving ones come first, so each round adds them).
 
-    With the maximising duals u (capacities), v (maximums) and w (minimums), all ≥ 0, pair
-    (t, a) costs s − u[a] − v[t] + w[t]. A left-out pair's own bound x ≤ 1 is not binding,
-    so its dual is 0: when no reduced cost is positive the duals are feasible for the
-    programme over all pairs, and their objective, equal to the restricted optimum, bounds it.
+    With the maximising duals u ≥ 0 of the capacities and v of the targets' rows (≥ 0 at a
+    target's maximum, ≤ 0 at its minimum), pair (t, a) costs s − u[a] − v[t]. A left-out
+    pair's own bound x ≤ 1 is not binding, so its dual is 0: when no reduced cost is
+    positive the duals are feasible for the programme over all pairs, and their objective,
+    equal to the restricted optimum, bounds it.
     """
-    u, v, w = duals
+    u, v = duals
     found_rows, found_cols = [], []
     improving = False
     for start in range(0, matrix.shape[0], BLOCK):
         block = slice(start, min(start + BLOCK, matrix.shape[0]))
-        reduced = np.where(left_out[block], matrix[block] - u[None, :] - (v[block] - w[block])[:, None], -np.inf)
+        reduced = np.where(left_out[block], matrix[block] - u[None, :] - v[block, None], -np.inf)
         improving = improving or bool((reduced > tolerance).any())
         near = np.flatnonzero((reduced > -NEAR).any(axis=1))
         if not len(near):
@@ -303,40 +309,60 @@ def _price(matrix, left_out, duals, tolerance):
     return np.concatenate(found_rows), np.concatenate(found_cols)
 
 
-def _solve(values, rows, cols, capacity, minimum, maximum, penalty):
-    """The flow's linear programme over the candidate pairs; returns (x, slack by target,
-    duals): the duals (u, v, w) of the capacities, maximums and minimums, non-negative as
-    for the maximisation, w zero for a target without a minimum."""
-    n_targets, n_assoc = len(maximum), len(capacity)
-    pairs = len(values)
-    needy = np.flatnonzero(minimum > 0)
-    columns = np.arange(pairs)
-    # Rows: association capacities, target maximums, then (negated) target minimums.
-    a_rows = np.concatenate([cols, n_assoc + rows])
-    a_cols = np.concatenate([columns, columns])
-    a_data = np.ones(2 * pairs)
-    lower_of = np.full(n_targets, -1)
-    lower_of[needy] = np.arange(len(needy))
-    has_lower = lower_of[rows] >= 0
-    base = n_assoc + n_targets
-    a_rows = np.concatenate([a_rows, base + lower_of[rows[has_lower]], base + np.arange(len(needy))])
-    a_cols = np.concatenate([a_cols, columns[has_lower], pairs + np.arange(len(needy))])
-    a_data = np.concatenate([a_data, -np.ones(int(has_lower.sum())), -np.ones(len(needy))])
-    matrix = sparse.csr_matrix((a_data, (a_rows, a_cols)), shape=(base + len(needy), pairs + len(needy)))
-    bounds_rhs = np.concatenate([capacity, maximum, -minimum[needy]]).astype(np.float64)
-    cost = np.concatenate([-values, np.full(len(needy), penalty)])
-    w = np.zeros(n_targets)
-    if cost.size == 0:  # nothing can be paired and nothing has to be
-        return np.zeros(0), {}, (np.zeros(n_assoc), np.zeros(n_targets), w)
-    bounds = np.column_stack([np.zeros(pairs + len(needy)), np.concatenate([np.ones(pairs), minimum[needy]])])
-    result = linprog(cost, A_ub=matrix, b_ub=bounds_rhs, bounds=bounds, method="highs")
-    if result.status != 0:
-        raise RuntimeError(f"the solver stopped: {result.message}")
-    slack = {int(t): float(s) for t, s in zip(needy, result.x[pairs:], strict=True)}
-    # HiGHS gives ∂(minimised cost)/∂b_ub, ≤ 0 for these rows: the maximising duals are their negation.
-    marginals = -result.ineqlin.marginals
-    w[needy] = marginals[base:]
-    return result.x[:pairs], slack, (marginals[:n_assoc], marginals[n_assoc:base], w)
+class _Flow:
+    """The flow's linear programme in one HiGHS model that pricing grows: a row per
+    association (at most its capacity) and per target (between its minimum and maximum),
+    a column per candidate pair (0 to 1, cost minus its score) and, for a target with a
+    minimum, a slack column (up to the minimum, cost ``penalty``) that fills the row when
+    the pairs cannot (the penalty keeps it at zero once they reach the minimum, so it never
+    counts against the maximum). Columns added later start at zero, outside the basis, so
+    each solve goes on from the last one's basis instead of from scratch."""
+
+    def __init__(self, capacity, minimum, maximum, penalty):
+        self.n_assoc = len(capacity)
+        self.needy = np.flatnonzero(minimum > 0)
+        # The core class: the Python wrapper ``highspy.Highs`` installs its callback on
+        # construction, which prints HiGHS's banner to stdout before output can be turned off.
+        self.highs = highspy._Highs()
+        self.highs.setOptionValue("output_flag", False)
+        n_rows = self.n_assoc + len(maximum)
+        lower = np.concatenate([np.zeros(self.n_assoc), minimum]).astype(np.float64)
+        upper = np.concatenate([capacity, maximum]).astype(np.float64)
+        self.highs.addRows(n_rows, lower, upper, 0, np.zeros(n_rows, np.int32), np.zeros(0, np.int32),
+                           np.zeros(0))
+        self._columns(np.full(len(self.needy), penalty), minimum[self.needy].astype(np.float64),
+                      [self.n_assoc + self.needy])
+
+    def add(self, values, rows, cols):
+        """Pairs (``rows[i]``, ``cols[i]``) of score ``values[i]`` as new columns."""
+        self._columns(-np.asarray(values, np.float64), np.ones(len(values)), [cols, self.n_assoc + rows])
+
+    def _columns(self, cost, upper, entries):
+        """Columns of the given costs and upper bounds, each with a 1 in the rows ``entries``."""
+        count, per = len(cost), len(entries)
+        if not count:
+            return
+        indices = np.column_stack(entries).ravel().astype(np.int32)
+        self.highs.addCols(count, cost, np.zeros(count), upper, count * per,
+                           np.arange(0, count * per, per, dtype=np.int32), indices, np.ones(count * per))
+
+    def solve(self):
+        """Returns (x of the pairs in the order added, slack by target with a minimum, duals):
+        the maximising duals (u, v) of the association rows and the target rows."""
+        n_targets = self.highs.getNumRow() - self.n_assoc
+        slacks = len(self.needy)
+        if self.highs.getNumCol() == 0:  # nothing can be paired and nothing has to be
+            return np.zeros(0), {}, (np.zeros(self.n_assoc), np.zeros(n_targets))
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"the solver stopped: {self.highs.modelStatusToString(status)}")
+        solution = self.highs.getSolution()
+        x = np.asarray(solution.col_value)
+        slack = {int(t): float(s) for t, s in zip(self.needy, x[:slacks], strict=True)}
+        # HiGHS gives ∂(minimised cost)/∂(row bound): the maximising duals are their negation.
+        duals = -np.asarray(solution.row_dual)
+        return x[slacks:], slack, (duals[:self.n_assoc], duals[self.n_assoc:])
 
 
 def greedy(matrix: np.ndarray, capacity: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, *,
