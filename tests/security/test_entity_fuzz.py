@@ -9,6 +9,9 @@ as JSON to the API (bearer token). Whatever is sent:
 * the answer is never a 5xx;
 * input with any refused value (or a required field left out) is answered 422 and
   changes nothing: the counts of records, revisions and projection rows stay as they were;
+* a saved record then gets a generated change through the API (a partial PATCH): refused,
+  it changes nothing, not even the version; accepted, it adds exactly one version and
+  revision (none when nothing changed), and never carries a value the field rules refuse;
 * input whose every value is valid is saved, reads back through the API exactly as sent,
   normalised the documented way (text trimmed, codes upper-cased), and its page renders it
   inert. Only a rule beyond the fields' own (a plugin's check across fields, a relation
@@ -311,6 +314,31 @@ def test_generated_input_never_breaks_a_form_or_the_api_and_refused_input_change
     def saved_id(response) -> int:
         return int(re.search(r"/(\d+)$", response.headers["Location"]).group(1))
 
+    def edit(entity_type, record_id: int, payload: dict):
+        """A generated change to a saved record through the API (a partial PATCH): never a
+        5xx; refused, it changes nothing, not even the version; accepted, it wrote one
+        version and one revision more (or none, when nothing changed), and a value the
+        field rules refuse is never accepted."""
+        url = f"/api/v1/{TENANT}/entities/{entity_type.name}/{record_id}"
+        version = app.test_client().get(url, headers=bearer).json["version"]
+        with app.app_context():
+            before = _counts()
+        response = app.test_client().patch(url, json=payload, headers={**bearer, "If-Match": f'"{version}"'})
+        assert response.status_code < 500, (entity_type.name, "edit", payload, response.get_data(as_text=True)[:500])
+        with app.app_context():
+            after = _counts()
+        now = app.test_client().get(url, headers=bearer).json["version"]
+        if response.status_code != 200:
+            assert response.status_code == 422, (entity_type.name, "edit", payload, response.status_code)
+            assert (after, now) == (before, version), (entity_type.name, "edit", payload)
+            seen[(entity_type.name, "edit_refused")] += 1
+            return
+        refused = set(_field_errors(entity_type, "api", payload)) & set(payload)
+        assert not refused, f"{entity_type.name}: an edit with refused values was accepted: {payload!r}"
+        assert after[0] == before[0]
+        assert (after[1], now) in ((before[1], version), (before[1] + 1, version + 1)), (entity_type.name, payload)
+        seen[(entity_type.name, "edited")] += 1
+
     for entity_type in types:
         with app.app_context():
             with use_scope(session, TenantScope.of(tenant_by_slug(session, TENANT))):
@@ -353,6 +381,7 @@ def test_generated_input_never_breaks_a_form_or_the_api_and_refused_input_change
             assert not any(markup in page.get_data(as_text=True) for markup in MARKUP)
             targets.setdefault(entity_type.name, []).append(record_id)
             seen[(entity_type.name, "saved")] += 1
+            edit(entity_type, record_id, data.draw(record_input(entity_type, "api", targets))[0])
 
         survives()
 
@@ -369,5 +398,7 @@ def test_generated_input_never_breaks_a_form_or_the_api_and_refused_input_change
     record_property("requests", sum(seen.values()))
     record_property("saved", sum(saved.values()))
     record_property("refused_invalid", sum(n for (_, kind), n in seen.items() if kind == "refused"))
+    record_property("edited", sum(n for (_, kind), n in seen.items() if kind == "edited"))
+    record_property("edits_refused", sum(n for (_, kind), n in seen.items() if kind == "edit_refused"))
     record_property("refused_valid_by_plugin_rule", sum(n for (_, kind), n in seen.items() if kind == "refused_valid"))
     record_property("not_round_tripped", " ".join(unexercised) or "-")
