@@ -68,6 +68,8 @@ FIGURES = {
     "requests": "发出的请求数",
     "saved": "保存成功并原样读回",
     "refused_invalid": "含无效值、被 422 拒绝且无任何写入",
+    "edited": "保存后再经接口修改(部分字段)并被接受,版本和修订各加一",
+    "edits_refused": "修改被 422 拒绝、版本和数据都不变",
     "refused_valid_by_plugin_rule": "字段都有效、被插件的跨字段或关联规则 422 拒绝且无任何写入",
     "not_round_tripped": "没有一条生成的记录被保存的类型",
     "rows_in_workbook": "工作簿行数",
