@@ -1,4 +1,4 @@
-"""The ``quanhui`` command line: init, demo, serve, db, users, tokens, plugins, import, export.
+"""The ``quanhui`` command line: init, demo, serve, db, users, tokens, plugins, types, import, export.
 
 Plugins add their own commands through the ``quanhui_cli`` hook.
 """
@@ -45,7 +45,7 @@ def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
     def cli():
         """泉汇 quanhui:行业协会商会多租户平台。"""
 
-    for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, import_command, export_command):
+    for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, types_group, import_command, export_command):
         cli.add_command(command)
     PluginRegistry(plugins).each("quanhui_cli", cli=cli)
     return cli
@@ -378,6 +378,64 @@ def export_command(type_name: str, file: str, slug: str):
     )
     count = excel.write_export(entity_type, rows, file)
     click.echo(f"{tenant.name}:已导出 {count} 条{entity_type.label}到 {file}")
+
+
+@click.group("types")
+def types_group():
+    """记录类型(无代码搭建的类型):导出定义文件、从文件导入。"""
+
+
+def _type_builder(slug: str):
+    """The record-type builder of tenant ``slug``, acting as the command line (no user)."""
+    from .entities import service_for
+    from .entities.record_type_builder import RecordTypeBuilder
+
+    tenant = _tenant(slug)
+    set_scope(session, TenantScope.of(tenant))
+    return RecordTypeBuilder(service_for(tenant))
+
+
+@types_group.command("export")
+@click.argument("name")
+@click.option("--tenant", "slug", required=True, help="类型由哪个租户搭建(slug)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="写入这个文件(默认:输出到屏幕)")
+@with_appcontext
+def types_export(name: str, slug: str, output: str | None):
+    """导出记录类型的定义文件,与网页上「导出定义文件」相同,例如 quanhui types export major_report --tenant jinan -o 重大事项.json。"""
+    from .entities.designer import UnknownType
+    from .entities.record_type_builder import export_text
+
+    builder = _type_builder(slug)
+    try:
+        text = export_text(builder.definition(name))
+    except UnknownType:
+        raise click.ClickException(f"{builder.tenant.name}没有自己搭建的记录类型 {name}(上级发布的类型只能在上级导出)") from None
+    if output is None:
+        click.echo(text)
+        return
+    with open(output, "w", encoding="utf-8") as target:
+        target.write(text + "\n")
+    click.echo(f"已导出记录类型 {name} 到 {output}", err=True)
+
+
+@types_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--tenant", "slug", required=True, help="导入到哪个租户(slug)")
+@with_appcontext
+def types_import(file: str, slug: str):
+    """从导出的定义文件新建记录类型,与网页上「导入类型」相同(导入后未发布)。"""
+    from .entities.designer import DesignError
+    from .entities.record_type_builder import IMPORT_LIMIT, read_file
+
+    builder = _type_builder(slug)
+    with open(file, "rb") as source:
+        raw = source.read(IMPORT_LIMIT + 1)
+    try:
+        row = builder.import_definition(read_file(raw))
+    except DesignError as refusal:
+        raise click.ClickException(";".join(refusal.errors.values())) from None
+    session.commit()
+    click.echo(f"{builder.tenant.name}:已导入记录类型「{row.label}」({row.name}),尚未发布")
 
 
 @click.group("plugins")

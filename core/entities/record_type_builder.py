@@ -12,19 +12,21 @@ Chinese messages, raised before anything is written.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..db import utcnow
-from ..tenancy import subtree_ids, system_scope
+from ..tenancy import TenantScope, subtree_ids, system_scope, use_scope
 from .definitions import NAME, DefinitionError, Field
 from .designer import DesignError, FieldDesigner, Layout, UnknownType, _flag, _text
-from .models import Entity
+from .models import Entity, EntityValue
 from .record_types import (
     MAX_TRANSITIONS,
     RESERVED,
@@ -38,6 +40,8 @@ from .record_types import (
 )
 
 SPLIT = re.compile(r"[\r\n,,、;;]+")
+#: The largest definition file an import reads.
+IMPORT_LIMIT = 512 * 1024
 
 
 class RecordTypeBuilder:
@@ -106,6 +110,9 @@ class RecordTypeBuilder:
     def import_definition(self, data: Any) -> RecordType:
         """A type from an exported file, as it was exported (not published)."""
         definition = self._checked(lambda: Definition.from_json(data))
+        unknown = sorted({t["permission"] for t in definition.transitions if "permission" in t} - set(permission_titles()))
+        if unknown:
+            raise DesignError({"file": f"流程操作用到的权限 {'、'.join(unknown)} 在本平台不存在(可能来自未安装的插件)"})
         clash = self._name_clash(definition.name)
         if clash:
             raise DesignError({"file": clash})
@@ -165,11 +172,77 @@ class RecordTypeBuilder:
         return self._change(name, f"添加字段「{field.label}」",
                             lambda d: dataclasses.replace(d, fields=(*d.fields, field)))
 
+    def change_field(self, name: str, field_name: str, form: Mapping[str, Any]) -> str:
+        """Edit a live field with the field designer's own checks: its name, kind and
+        reference target stay, so the values records hold keep their meaning."""
+        definition = self.definition(name)
+        before = self.field(name, field_name)
+        layout = Layout(definition.entity_type(), [], [], [], [])
+        field = FieldDesigner(self.service)._build(form, layout, existing=before)
+        same = next((f for f in definition.fields if f.label == field.label and f.name != field_name), None)
+        if same is not None:
+            raise DesignError({"label": f"中文名称与已有字段「{same.label}」({same.name})相同,请换一个"})
+        if field_name == definition.title_field and not field.required:
+            raise DesignError({"required": "标题字段必须必填"})
+        removed = [c for c in before.choices if c not in field.choices]
+        used = self._choices_in_use(name, before, removed) if removed else {}
+        if used:
+            listed = "、".join(f"「{choice}」{count} 条" for choice, count in used.items())
+            raise DesignError({"choices": f"记录仍在使用要删除的选项({listed}),删除后这些记录的值将无效;请先修改这些记录或保留这些选项"})
+        return self._change(name, f"修改字段「{field.label}」", lambda d: dataclasses.replace(
+            d, fields=tuple(field if f.name == field_name else f for f in d.fields),
+        ))
+
+    def move_field(self, name: str, field_name: str, direction: str) -> str:
+        """Move a live field one place ``up`` or ``down`` on the forms and lists."""
+        definition = self.definition(name)
+        field = self.field(name, field_name)
+        names = [f.name for f in definition.fields]
+        index = names.index(field_name)
+        other = index - 1 if direction == "up" else index + 1
+        if direction not in ("up", "down") or not 0 <= other < len(names):
+            return "没有改动"
+        fields = list(definition.fields)
+        fields[index], fields[other] = fields[other], fields[index]
+        where = "上移" if direction == "up" else "下移"
+        return self._change(name, f"{where}字段「{field.label}」", lambda d: dataclasses.replace(d, fields=tuple(fields)))
+
+    def _choices_in_use(self, name: str, field: Field, choices: list[str]) -> dict[str, int]:
+        """How many live records (here and below) hold each of ``choices`` in ``field``:
+        one grouped count on the projection when the field is indexed, else a scan of the
+        type's JSON in these tenants."""
+        ids = subtree_ids(self.session, self.tenant)
+        live = (Entity.type == name, Entity.tenant_id.in_(ids), Entity.deleted_at.is_(None))
+        with use_scope(self.session, TenantScope.of(self.tenant).widened_to(ids)):
+            if field.indexed and field.kind == "choice":
+                rows = self.session.execute(
+                    select(EntityValue.text_value, func.count(distinct(Entity.id)))
+                    .join(Entity, Entity.id == EntityValue.entity_id)
+                    .where(*live, EntityValue.type == name, EntityValue.field == field.name,
+                           EntityValue.text_value.in_(choices))
+                    .group_by(EntityValue.text_value)
+                )
+                counts = dict(rows.all())
+            else:
+                counts = dict.fromkeys(choices, 0)
+                query = select(Entity.data).where(*live).execution_options(yield_per=500)
+                for data in self.session.scalars(query):
+                    value = (data or {}).get(field.name)
+                    for choice in value if isinstance(value, list) else [value]:
+                        if choice in counts:
+                            counts[choice] += 1
+        return {choice: counts[choice] for choice in choices if counts.get(choice)}
+
+    def field(self, name: str, field_name: str) -> Field:
+        """A live field of the tenant's type; :class:`UnknownType` otherwise."""
+        found = next((f for f in self.definition(name).fields if f.name == field_name), None)
+        if found is None:
+            raise UnknownType(field_name)
+        return found
+
     def retire_field(self, name: str, field_name: str) -> str:
         definition = self.definition(name)
-        field = next((f for f in definition.fields if f.name == field_name), None)
-        if field is None:
-            raise UnknownType(field_name)
+        field = self.field(name, field_name)
         if field_name == definition.title_field:
             raise DesignError({"": "标题字段不能停用"})
         if any(r.field == field_name or r.group_by == field_name for r in definition.reports):
@@ -217,6 +290,8 @@ class RecordTypeBuilder:
         sources = [s for s in _values(form, "sources") if s]
         target = _text(form, "target")
         roles = [r for r in _values(form, "roles") if r]
+        fields = list(dict.fromkeys(f for f in _values(form, "fields") if f))
+        permission = _text(form, "permission")
         errors = {}
         if not live:
             errors[""] = "请先设置流程状态"
@@ -228,6 +303,10 @@ class RecordTypeBuilder:
             errors["target"] = "请选择执行后的状态"
         if not roles or any(r not in ROLES for r in roles):
             errors["roles"] = "请选择谁可以执行"
+        if any(f not in {field.name for field in definition.fields} for f in fields):
+            errors["fields"] = "要填写的字段需是本类型正在使用的字段"
+        if permission and permission not in permission_titles():
+            errors["permission"] = "请选择平台已有的权限"
         if len(definition.transitions) >= MAX_TRANSITIONS:
             errors[""] = f"流程最多 {MAX_TRANSITIONS} 个操作"
         if errors:
@@ -239,6 +318,10 @@ class RecordTypeBuilder:
         transition = {"name": f"step_{number}", "label": label, "sources": sources, "target": target, "roles": roles}
         if _flag(form, "needs_reason"):
             transition["needs_reason"] = True
+        if fields:
+            transition["fields"] = fields
+        if permission:
+            transition["permission"] = permission
         return self._change(name, f"添加流程操作「{label}」",
                             lambda d: dataclasses.replace(d, transitions=(*d.transitions, transition)))
 
@@ -342,6 +425,28 @@ class RecordTypeBuilder:
     @property
     def _actor_id(self) -> int | None:
         return getattr(self.service.actor, "id", None)
+
+
+def read_file(raw: bytes) -> Any:
+    """The JSON of an exported type file (the web's upload, the command line's file);
+    :class:`DesignError` on ``file`` when it is not one."""
+    if len(raw) > IMPORT_LIMIT:
+        raise DesignError({"file": "文件太大,不像是记录类型定义"})
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DesignError({"file": "文件不是 UTF-8 编码的 JSON,请选择从泉汇导出的记录类型文件"}) from None
+
+
+def export_text(definition: Definition) -> str:
+    """The file a type is exported to: its definition as readable JSON."""
+    return json.dumps(definition.to_json(), ensure_ascii=False, indent=2)
+
+
+def permission_titles() -> dict[str, str]:
+    """Every permission the platform knows (the core's and the plugins'), name → title."""
+    table = current_app.extensions["quanhui.permissions"]
+    return {name: permission.title for name, (_, permission) in sorted(table.by_name.items())}
 
 
 def _values(form: Mapping[str, Any], key: str) -> list[str]:

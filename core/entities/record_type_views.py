@@ -8,6 +8,8 @@
     GET  /<tenant>/admin/types/<name>                  the builder (basics, fields, workflow, reports)
     POST /<tenant>/admin/types/<name>/<part>           one change (basics, fields, states, transitions,
                                                        reports, publish, and their retire/remove forms)
+    GET  /<tenant>/admin/types/<name>/fields/<field>   the edit form of one field
+    POST /<tenant>/admin/types/<name>/fields/<field>   change the field (up/down: .../<field>/up|down)
     GET  /<tenant>/admin/types/<name>/versions         every version of the definition
     GET  /<tenant>/admin/types/<name>/export           the definition as a file
 
@@ -18,8 +20,6 @@ whom a city admin working in a district could then not reload).
 """
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ..auth.permissions import require_permission
@@ -28,14 +28,13 @@ from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service
 from .definitions import FIELD_KINDS, DefinitionError
 from .designer import CHOICE_KINDS, NUMBER_KINDS, UNINDEXABLE_KINDS, DesignError, UnknownType
+from .designer import field_form as field_form_of
 from .fields import TEXT_LIMITS
-from .record_type_builder import RecordTypeBuilder
+from .record_type_builder import IMPORT_LIMIT, RecordTypeBuilder, export_text, permission_titles, read_file
 from .record_types import CHARTS, GROUPS, MEASURES, ROLES, SUM_KINDS, Definition
 
 bp = Blueprint("record_types", __name__, url_prefix="/<tenant>/admin/types")
 
-#: The largest definition file an import reads.
-IMPORT_LIMIT = 512 * 1024
 FIELD_FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
                    "max_length", "minimum", "maximum")
 
@@ -78,14 +77,7 @@ def import_type(tenant):
     try:
         if upload is None or not upload.filename:
             raise DesignError({"file": "请选择导出的记录类型文件(.json)"})
-        raw = upload.stream.read(IMPORT_LIMIT + 1)
-        if len(raw) > IMPORT_LIMIT:
-            raise DesignError({"file": "文件太大,不像是记录类型定义"})
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise DesignError({"file": "文件不是 UTF-8 编码的 JSON,请选择从泉汇导出的记录类型文件"}) from None
-        row = builder.import_definition(data)
+        row = builder.import_definition(read_file(upload.stream.read(IMPORT_LIMIT + 1)))
     except DesignError as refusal:
         errors = {"file": refusal.errors.get("file") or refusal.errors.get("") or next(iter(refusal.errors.values()))}
         return _refused_index(builder, "#import-form", import_errors=errors)
@@ -120,7 +112,7 @@ def _context(builder: RecordTypeBuilder, name: str, **extra) -> dict:
         "targets": service.registry.available_to(session, service.tenant, service.relay.enabled),
         "choice_kinds": CHOICE_KINDS, "number_kinds": NUMBER_KINDS, "text_limits": TEXT_LIMITS,
         "unindexable": UNINDEXABLE_KINDS, "roles": ROLES, "groups": GROUPS, "measures": MEASURES, "charts": CHARTS,
-        "sum_kinds": SUM_KINDS, "section": "", "errors": {}, "form": {}, "field_form": field_form,
+        "sum_kinds": SUM_KINDS, "permissions": permission_titles(), "section": "", "errors": {}, "form": {}, "field_form": field_form,
         "notice": request.args.get("notice", "")[:200],
     }
     context.update(extra)
@@ -166,11 +158,47 @@ def change(tenant, name, part):
     return _done(name, summary)
 
 
-@bp.post("/<name>/<any(fields, transitions, reports):part>/<item>/<any(retire, restore, remove):action>")
+@bp.get("/<name>/fields/<item>")
+@require_permission("entities.design")
+def edit_field(tenant, name, item):
+    return _field_page(_builder(), name, item)
+
+
+@bp.post("/<name>/fields/<item>")
+@require_permission("entities.design")
+def change_field(tenant, name, item):
+    builder_ = _builder()
+    try:
+        summary = builder_.change_field(name, item, request.form)
+    except UnknownType:
+        abort(404)
+    except DesignError as refusal:
+        form = {**{key: "" for key in FIELD_FORM_KEYS}, **{key: request.form.get(key, "") for key in request.form}}
+        body = _field_page(builder_, name, item, form=form, errors=refusal.errors)
+        if is_htmx():
+            return invalid_form(body, "#field-edit-form")
+        return body, 422
+    return _done(name, summary)
+
+
+def _field_page(builder: RecordTypeBuilder, name: str, item: str, form: dict | None = None, errors=None):
+    """The edit form of one live field: the designer's inputs, filled from the field."""
+    try:
+        field = builder.field(name, item)
+    except UnknownType:
+        abort(404)
+    context = _context(builder, name, field=field, errors=errors or {},
+                       field_form=form if form is not None else field_form_of(field))
+    return render_template("record_types/field.html", **context)
+
+
+@bp.post("/<name>/<any(fields, transitions, reports):part>/<item>/<any(retire, restore, remove, up, down):action>")
 @require_permission("entities.design")
 def change_item(tenant, name, part, item, action):
     builder_ = _builder()
     methods = {("fields", "retire"): builder_.retire_field, ("fields", "restore"): builder_.restore_field,
+               ("fields", "up"): lambda n, i: builder_.move_field(n, i, "up"),
+               ("fields", "down"): lambda n, i: builder_.move_field(n, i, "down"),
                ("transitions", "remove"): builder_.remove_transition, ("reports", "remove"): builder_.remove_report}
     method = methods.get((part, action))
     if method is None:
@@ -220,8 +248,7 @@ def export(tenant, name):
         definition = _builder().definition(name)
     except (UnknownType, DefinitionError):
         abort(404)
-    body = json.dumps(definition.to_json(), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
+    return Response(export_text(definition), mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{definition.name}.quanhui-type.json"',
         "Cache-Control": "no-store",
     })

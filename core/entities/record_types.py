@@ -43,6 +43,8 @@ MAX_STATES = 20
 MAX_TRANSITIONS = 40
 MAX_REPORTS = 10
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: A permission's name: ``plugin.right``.
+PERMISSION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 ICON_LIMIT = 4
 ROLES = {"admin": "管理员", "editor": "编辑", "association": "协会账号"}
 MEASURES = {"count": "数量", "sum": "合计"}
@@ -129,7 +131,8 @@ class Definition:
     retired_fields: tuple[Field, ...] = ()
     #: [{"name", "final", "retired"}]; the first live state is where a record starts.
     states: tuple[dict[str, Any], ...] = ()
-    #: [{"name", "label", "sources", "target", "roles", "needs_reason"}]
+    #: [{"name", "label", "sources", "target", "roles", "needs_reason", "fields", "permission"}]:
+    #: ``fields`` the user fills while firing, ``permission`` the role must also hold.
     transitions: tuple[dict[str, Any], ...] = ()
     reports: tuple[ReportSpec, ...] = ()
 
@@ -153,7 +156,8 @@ class Definition:
             states=tuple(State(s["name"], final=bool(s.get("final"))) for s in self.states),
             transitions=tuple(
                 Transition(t["name"], t["label"], tuple(t["sources"]), t["target"], roles=tuple(t["roles"]),
-                           needs_reason=bool(t.get("needs_reason")))
+                           permission=t.get("permission"), needs_reason=bool(t.get("needs_reason")),
+                           fields=tuple(t.get("fields") or ()))
                 for t in self.transitions if t["target"] not in retired
             ),
         )
@@ -237,6 +241,10 @@ def _transition(data: dict) -> dict[str, Any]:
     }
     if data.get("needs_reason"):
         transition["needs_reason"] = True
+    if data.get("fields"):
+        transition["fields"] = [str(f) for f in data["fields"]]
+    if data.get("permission"):
+        transition["permission"] = str(data["permission"])
     return transition
 
 
@@ -276,6 +284,12 @@ def check(definition: Definition) -> None:
         unknown = [r for r in transition["roles"] if r not in ROLES]
         if unknown:
             raise DefinitionError(f"流程操作「{transition['label']}」的角色 {'、'.join(unknown)} 不存在")
+        live = {f.name for f in d.fields}
+        missing = [f for f in transition.get("fields", ()) if f not in live]
+        if missing:
+            raise DefinitionError(f"流程操作「{transition['label']}」要填写的字段 {'、'.join(missing)} 不存在或已停用")
+        if "permission" in transition and not PERMISSION.match(transition["permission"]):
+            raise DefinitionError(f"流程操作「{transition['label']}」的权限 {transition['permission'][:60]!r} 写法不对,例如 entities.edit")
     for state in d.states:
         if "," in state["name"] or "\n" in state["name"]:
             raise DefinitionError(f"状态名「{state['name']}」不能含逗号或换行")

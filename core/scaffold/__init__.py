@@ -135,7 +135,15 @@ def _type_values(name: str, path: Path, title: str | None) -> dict[str, str]:
     if workflow is not None:
         step = next((t for t in workflow.transitions if workflow.initial in t.sources), None)
         if step is not None:
-            first = (step.name, step.roles[0], step.target)
+            filled = [entity_type.field(name) for name in step.fields]
+            blocked = [f.label for f in filled if f.kind in UNSAMPLED]
+            if blocked:
+                raise ScaffoldError(f"流程操作「{step.label}」要填写的关联或文件字段({'、'.join(blocked)})无法在生成的测试里自动填写")
+            role = "admin" if step.permission and "admin" in step.roles else step.roles[0]
+            body = {"values": {f.name: _sample(f) for f in filled}} if filled else {}
+            if step.needs_reason:
+                body["reason"] = "生成的测试"
+            first = (step.name, role, step.target, body)
     return {
         "type_name": definition.name, "label": definition.label, "title_field": definition.title_field,
         "description": _literal(definition.description),
@@ -173,7 +181,8 @@ def _workflow(workflow) -> str:
     )
     transitions = "".join(
         f"\n            Transition({_literal(t.name)}, {_literal(t.label)}, {_literal(t.sources)}, {_literal(t.target)}, "
-        f"roles={_literal(t.roles)}{', needs_reason=True' if t.needs_reason else ''}),"
+        f"roles={_literal(t.roles)}{', permission=' + _literal(t.permission) if t.permission else ''}"
+        f"{', needs_reason=True' if t.needs_reason else ''}{', fields=' + _literal(t.fields) if t.fields else ''}),"
         for t in workflow.transitions
     )
     return (

@@ -88,6 +88,18 @@ def test_the_city_builds_a_reporting_type_a_district_files_one_and_the_city_coun
     add_transition(page, "受理", "已报送", "审核中", ("管理员", "编辑"))
     add_transition(page, "办结", "审核中", "已办结", ("管理员",))
 
+    # A field is edited on its own page and moved up one place; its name and kind stay.
+    page.locator("#type-fields tr[data-field=participants]").get_by_role("link", name="修改").click()
+    edit = page.locator("#field-edit-form")
+    expect(page.get_by_text("字段名 participants 和字段类型「整数」创建后不能修改")).to_be_visible()
+    edit.get_by_label("中文名称").fill("参会人数")
+    shot(page, "record-type-field-edit")
+    edit.get_by_role("button", name="保存字段").click()
+    notice(page, "修改字段「参会人数」")
+    page.get_by_role("button", name="上移 参会人数").click()
+    notice(page, "上移字段「参会人数」")
+    expect(page.locator("#type-fields tbody tr").nth(3)).to_have_attribute("data-field", "participants")
+
     report = page.locator("#report-form")
     report.get_by_label("报表名称").fill("重大事项按月统计")
     report.get_by_label("分组").select_option(label="按填报月份")
@@ -100,7 +112,7 @@ def test_the_city_builds_a_reporting_type_a_district_files_one_and_the_city_coun
     expect(page.locator("#publish-state")).to_contain_text("已发布")
     shot(page, "record-type-builder")
     page.get_by_role("link", name="版本记录").click()
-    expect(page.locator("#versions tbody tr")).to_have_count(10)
+    expect(page.locator("#versions tbody tr")).to_have_count(12)
     shot(page, "record-type-versions")
     sign_out(page)
 

@@ -180,6 +180,96 @@ def test_every_change_is_a_version_and_retiring_keeps_the_data(built, app, api_c
     assert lixia.get(f"/api/v1/lixia/entities/{TYPE}/{record['id']}").json["data"]["participants"] == 120
 
 
+def field_names(client) -> list[str]:
+    """The builder's field table, top to bottom."""
+    import re
+
+    page = client.get(f"{BASE}/{TYPE}").get_data(as_text=True)
+    table = page.split('id="type-fields"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<tr data-field="([a-z_]+)"', table)
+
+
+def test_a_field_is_edited_and_moved_with_a_version_and_an_audit_entry(built, app, api_client):
+    city = built
+    page = city.get(f"{BASE}/{TYPE}/fields/participants")
+    assert page.status_code == 200 and 'value="参加人数"' in page.get_data(as_text=True)
+    changed = city.post(f"{BASE}/{TYPE}/fields/participants", data={
+        "label": "参会人数", "help": "含列席人员", "required": "1", "indexed": "1", "listed": "1",
+        "minimum": "1", "maximum": "5000", "kind": "text", "name": "renamed"})
+    assert changed.status_code == 303
+    assert city.post(f"{BASE}/{TYPE}/fields/participants/up").status_code == 303
+    assert field_names(city) == ["title", "matter_kind", "reported_on", "participants", "content"]
+    with app.app_context(), system_scope(session):
+        summaries = session.scalars(select(RecordTypeVersion.summary).order_by(RecordTypeVersion.version)).all()
+        events = session.scalars(select(AuditEvent.detail).where(AuditEvent.target == TYPE,
+                                                                 AuditEvent.action == "record_type.changed")).all()
+    assert summaries[-2:] == ["修改字段「参会人数」", "上移字段「参会人数」"]
+    assert {"修改字段「参会人数」", "上移字段「参会人数」"} <= {event["summary"] for event in events}
+    # Name and kind stay: the district's form now asks for a whole number of at least 1.
+    refused = api_client("lixia", "editor").post(f"/api/v1/lixia/entities/{TYPE}", json={**RECORD, "participants": 0})
+    assert refused.status_code == 422 and "participants" in refused.get_data(as_text=True)
+    assert city.post(f"{BASE}/{TYPE}/fields/title/up").status_code == 303
+    assert field_names(city)[0] == "title", "the first field has nowhere to go up"
+
+
+def test_an_edit_that_would_break_records_or_reports_is_refused(built, api_client, login_client):
+    city = built
+    file_one(api_client("lixia", "editor"), "lixia", matter_kind="重要人事")
+    in_use = city.post(f"{BASE}/{TYPE}/fields/matter_kind", data={
+        "label": "事项类别", "choices": "重大活动\n其他", "required": "1", "indexed": "1"})
+    assert in_use.status_code == 422
+    assert "记录仍在使用要删除的选项(「重要人事」1 条)" in errors_of(in_use)["choices"]
+    unused = city.post(f"{BASE}/{TYPE}/fields/matter_kind", data={
+        "label": "事项类别", "choices": "重大活动\n重要人事", "required": "1", "indexed": "1"})
+    assert unused.status_code == 303
+    assert city.post(f"{BASE}/{TYPE}/reports", data={"title": "按类别", "group_by": "matter_kind"}).status_code == 303
+    unindexed = city.post(f"{BASE}/{TYPE}/fields/matter_kind", data={
+        "label": "事项类别", "choices": "重大活动\n重要人事", "required": "1"})
+    assert unindexed.status_code == 422 and "只能按单位、填报月份、状态或可筛选的单选字段分组" in unindexed.get_data(as_text=True)
+    title = city.post(f"{BASE}/{TYPE}/fields/title", data={"label": "报告标题"})
+    assert errors_of(title) == {"required": "标题字段必须必填"}
+    clash = city.post(f"{BASE}/{TYPE}/fields/content", data={"label": "报告日期", "required": "1"})
+    assert "中文名称与已有字段「报告日期」(reported_on)相同" in errors_of(clash)["label"]
+    assert city.get(f"{BASE}/{TYPE}/fields/nope").status_code == 404
+    assert login_client("lixia", "admin").get(f"/lixia/admin/types/{TYPE}/fields/title").status_code == 404
+
+
+#: A move that asks for a field and, besides the role, a permission only admins hold.
+SUPPLEMENT = {"label": "补充报告", "sources": ["审核中"], "target": "审核中", "roles": ["admin", "editor"],
+              "fields": ["content"], "permission": "entities.design"}
+
+
+def test_a_transition_asks_for_fields_and_a_permission(built, api_client):
+    city = built
+    assert city.post(f"{BASE}/{TYPE}/transitions", data=SUPPLEMENT).status_code == 303
+    page = city.get(f"{BASE}/{TYPE}").get_data(as_text=True)
+    assert "需填写:报告内容" in page and "且需权限「设计字段」" in page
+    editor = api_client("lixia", "editor")
+    record = file_one(editor, "lixia")
+    accepted = editor.post(f"/api/v1/lixia/entities/{TYPE}/{record['id']}/transitions/step_1", json={},
+                           headers={"If-Match": f'"{record["version"]}"'}).json
+    # The editor's role may fire it, but the role lacks the permission.
+    assert editor.post(f"/api/v1/lixia/entities/{TYPE}/{record['id']}/transitions/step_3", json={},
+                       headers={"If-Match": f'"{accepted["version"]}"'}).status_code == 403
+    admin = api_client("lixia", "admin")
+    empty = admin.post(f"/api/v1/lixia/entities/{TYPE}/{record['id']}/transitions/step_3", json={},
+                       headers={"If-Match": f'"{accepted["version"]}"'})
+    assert empty.status_code == 422 and "content" in empty.get_data(as_text=True)
+    filled = admin.post(f"/api/v1/lixia/entities/{TYPE}/{record['id']}/transitions/step_3",
+                        json={"values": {"content": "已补充会议议程。"}}, headers={"If-Match": f'"{accepted["version"]}"'})
+    assert filled.status_code == 200, filled.get_data(as_text=True)
+    assert filled.json["data"]["content"] == "已补充会议议程。"
+    # A field a move asks for cannot be retired from under it.
+    retire = city.post(f"{BASE}/{TYPE}/fields/content/retire")
+    assert retire.status_code == 409 and "要填写的字段 content 不存在或已停用" in retire.get_data(as_text=True)
+
+
+def test_transition_fields_and_permission_are_checked(built):
+    refused = built.post(f"{BASE}/{TYPE}/transitions", data={**SUPPLEMENT, "fields": ["nope"], "permission": "x.y"})
+    assert refused.status_code == 422
+    assert errors_of(refused) == {"fields": "要填写的字段需是本类型正在使用的字段", "permission": "请选择平台已有的权限"}
+
+
 @pytest.mark.parametrize(("form", "field", "message"), [
     ({"name": "association", "label": "协会"}, "name", "已被插件「directory」的记录类型使用,不能覆盖"),
     ({"name": "think_tank", "label": "智库"}, "name", "是平台或插件保留的名称"),
@@ -228,10 +318,13 @@ def test_the_exported_file_imports_into_a_fresh_instance_as_the_same_type(built,
     from core.web.app import create_app
     from core.testing import QuanhuiClient
 
+    assert built.post(f"{BASE}/{TYPE}/transitions", data=SUPPLEMENT).status_code == 303
     exported = built.get(f"{BASE}/{TYPE}/export")
     assert exported.status_code == 200
     assert f'filename="{TYPE}.quanhui-type.json"' in exported.headers["Content-Disposition"]
     definition = json.loads(exported.get_data(as_text=True))
+    assert definition["transitions"][-1]["fields"] == ["content"]
+    assert definition["transitions"][-1]["permission"] == "entities.design"
 
     other = create_app({"TESTING": True, "QUANHUI_DATABASE_URL": quanhui_databases.fresh(()),
                         "QUANHUI_SECRET_KEY": "another-city"})
@@ -246,6 +339,11 @@ def test_the_exported_file_imports_into_a_fresh_instance_as_the_same_type(built,
         twice = admin.post("/jinan/admin/types/import", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(exported.get_data()), "again.json")})
         assert twice.status_code == 422 and "已被使用" in twice.get_data(as_text=True)
+        unknown = {**definition, "name": "other_report",
+                   "transitions": [*definition["transitions"][:-1], {**SUPPLEMENT, "name": "step_3", "permission": "gone.right"}]}
+        refused = admin.post("/jinan/admin/types/import", content_type="multipart/form-data",
+                             data={"file": (io.BytesIO(json.dumps(unknown).encode()), "unknown.json")})
+        assert refused.status_code == 422 and "流程操作用到的权限 gone.right 在本平台不存在" in refused.get_data(as_text=True)
         bad = admin.post("/jinan/admin/types/import", content_type="multipart/form-data",
                          data={"file": (io.BytesIO(b"not json"), "x.json")})
         assert bad.status_code == 422 and "不是 UTF-8 编码的 JSON" in bad.get_data(as_text=True)
@@ -303,3 +401,39 @@ def test_a_stored_type_named_like_a_plugin_type_never_shadows_it(app, tenant):
         service = service_for(city)
         assert service.type("association").label == "协会商会"
         assert [t.label for t in service.types()].count("冒名的类型") == 0
+
+
+def test_the_command_line_exports_and_imports_the_same_file_as_the_web(built, app, tmp_path):
+    from core.cli import make_cli
+    from core.entities.record_types import RecordType
+    from core.tenancy import Tenant
+
+    runner, cli = app.test_cli_runner(), make_cli()
+    path = tmp_path / "major.json"
+    exported = runner.invoke(cli, ["types", "export", TYPE, "--tenant", "jinan", "-o", str(path)])
+    assert exported.exit_code == 0, exported.output
+    web = built.get(f"{BASE}/{TYPE}/export").get_data(as_text=True)
+    assert path.read_text(encoding="utf-8") == web + "\n"
+    printed = runner.invoke(cli, ["types", "export", TYPE, "--tenant", "jinan"])
+    assert json.loads(printed.output) == json.loads(web)
+    # The city's type is the city's: a district exports only what it built.
+    foreign = runner.invoke(cli, ["types", "export", TYPE, "--tenant", "lixia"])
+    assert foreign.exit_code == 1 and "历下区没有自己搭建的记录类型 major_report" in foreign.output
+
+    taken = runner.invoke(cli, ["types", "import", str(path), "--tenant", "lixia"])
+    assert taken.exit_code == 1 and "类型标识 major_report 已被使用" in taken.output
+    copy = tmp_path / "copy.json"
+    copy.write_text(json.dumps({**json.loads(web), "name": "lixia_report", "label": "历下重大事项"}), encoding="utf-8")
+    imported = runner.invoke(cli, ["types", "import", str(copy), "--tenant", "lixia"])
+    assert imported.exit_code == 0, imported.output
+    assert "已导入记录类型「历下重大事项」(lixia_report),尚未发布" in imported.output
+    with app.app_context(), system_scope(session):
+        row = session.scalar(select(RecordType).where(RecordType.name == "lixia_report"))
+        event = session.scalar(select(AuditEvent).where(AuditEvent.target == "lixia_report"))
+        lixia = session.scalar(select(Tenant).where(Tenant.slug == "lixia"))
+        assert (row.tenant_id, row.published) == (lixia.id, False)
+        assert event.action == "record_type.created"
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\xff not json")
+    refused = runner.invoke(cli, ["types", "import", str(garbage), "--tenant", "lixia"])
+    assert refused.exit_code == 1 and "文件不是 UTF-8 编码的 JSON" in refused.output

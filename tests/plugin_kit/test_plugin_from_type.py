@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from core.cli import make_cli
-from tests.core.test_record_types import BASE, TYPE, build
+from tests.core.test_record_types import BASE, SUPPLEMENT, TYPE, build
 from tests.sandbox_venv import Sandbox, check
 
 
@@ -18,6 +18,7 @@ from tests.sandbox_venv import Sandbox, check
 def exported(app, login_client, tmp_path):
     city = login_client("jinan", "admin")
     build(city)
+    assert city.post(f"{BASE}/{TYPE}/transitions", data=SUPPLEMENT).status_code == 303
     path = tmp_path / f"{TYPE}.quanhui-type.json"
     path.write_bytes(city.get(f"{BASE}/{TYPE}/export").get_data())
     return path
@@ -40,6 +41,8 @@ def test_it_writes_the_type_workflow_and_reports_as_code(exported, tmp_path):
     assert 'TYPE = "major_report"' in code and 'label="重大事项报告"' in code
     assert 'Field("matter_kind", "事项类别", kind="choice", required=True' in code
     assert 'Transition("step_1", "受理", ("已报送",), "审核中", roles=("admin", "editor"))' in code
+    assert ('Transition("step_3", "补充报告", ("审核中",), "审核中", roles=("admin", "editor"), '
+            'permission="entities.design", fields=("content",))') in code
     assert 'State("已办结", final=True)' in code
     assert 'name="major_reports.report_1"' in code and "count_by_month(context, TYPE)" in code
     ast.parse((root / "tests" / "test_major_reports.py").read_text(encoding="utf-8"))

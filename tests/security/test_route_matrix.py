@@ -221,6 +221,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("record_types.change_item", "POST"): Route(
         {**BUILT_TYPE, "part": "fields", "item": "note", "action": "retire"}, ADMIN_CHANGE, foreign=FOREIGN_ADMIN_POST
     ),
+    ("record_types.edit_field", "GET"): Route({**BUILT_TYPE, "item": "title"}, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
+    ("record_types.change_field", "POST"): Route(
+        {**BUILT_TYPE, "item": "title"}, ADMIN_CHANGE, data={"label": "巡检标题", "required": "1"},
+        csrf_data={"label": "被篡改的名称", "required": "1"},
+        foreign=FOREIGN_ADMIN_POST,
+    ),
     ("record_types.publish", "POST"): Route(BUILT_TYPE, ADMIN_CHANGE, data={"on": "0"}, foreign=FOREIGN_ADMIN_POST),
     ("record_types.versions", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
     ("record_types.export", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
