@@ -22,6 +22,7 @@ from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import ScopeError, Tenant, system_scope
 from . import files, uscc
+from .data_versions import note_change
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
 from .models import Entity, EntityRevision, EntityValue
@@ -408,6 +409,7 @@ class EntityService:
             )
         )
         self._changes.append(Change(entity_type, entity.id, action, before, after))
+        note_change(self.session, entity.tenant_id)
 
     def _project(self, entity_type: EntityType, entity: Entity, *, fresh: bool = False) -> None:
         if not fresh:
@@ -431,6 +433,7 @@ class EntityService:
             rows.extend(projection_rows(entity_type, self.tenant.id, entity_id, data or {}))
         for start in range(0, len(rows), 1000):
             self.session.execute(insert(EntityValue), rows[start:start + 1000])
+        note_change(self.session, self.tenant.id)
         return count
 
     @property
@@ -563,6 +566,7 @@ class BulkWriter:
         if values:
             connection.execute(EntityValue.__table__.insert(), values)
         service._changes.extend(Change(entity_type, entity_id, "create", None, data) for entity_id, data in zip(ids, held))
+        note_change(service.session, tenant_id)
         self.ids.extend(ids)
 
 

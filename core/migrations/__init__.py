@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from ..plugins import PluginRegistry
 
@@ -30,8 +30,12 @@ def alembic_config(registry: PluginRegistry, connection=None) -> Config:
 
 
 def upgrade(engine: Engine, registry: PluginRegistry, target: str = "heads") -> None:
+    from ..reports.rollup_cache import forget_all
+
     with engine.begin() as connection:
         command.upgrade(alembic_config(registry, connection), target)
+        if inspect(connection).has_table("report_rollup_rows"):
+            forget_all(connection)  # no change counter saw what the migrations did
 
 
 def current_heads(engine: Engine, registry: PluginRegistry) -> set[str]:

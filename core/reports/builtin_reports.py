@@ -50,7 +50,7 @@ def _by_status(context: ReportContext):
         )
         for row in rows:
             row["total"] = sum(row[name] for name in STATUS_COLUMNS.values())
-        return rows if any(row["total"] for row in rows) else []
+        return rows
     return _with_share(_labelled(complete(count_by(context, TYPE, group_by=("status",), where=where), "status", STATUSES), "status"))
 
 
@@ -95,6 +95,7 @@ REPORTS = (
         columns=_status_columns,
         chart=_status_chart,
         rollup=True,
+        per_tenant=True,
         parameters=(CATEGORY_PARAMETER,),
     ),
     Report(

@@ -171,6 +171,12 @@ class Report:
       columns are left empty); set False where a sum means nothing.
     - ``permission``: what a user needs to see it (default ``reports.view``: admins,
       editors and viewers; not association accounts).
+    - ``per_tenant``: each tenant's rows depend only on that tenant's own records and
+      on today's date, and each row carries ``tenant_id``. In a roll-up the core then
+      keeps every tenant's rows and reruns ``query`` only for the tenants whose records
+      changed since (``context.tenant_ids`` is those tenants); and a report whose
+      numbers are all zero shows its empty state. Not for a report that reads another
+      tenant's records or a plugin's own tables.
     """
 
     name: str
@@ -183,6 +189,7 @@ class Report:
     parameters: tuple[Parameter, ...] = ()
     total: bool = True
     permission: str = "reports.view"
+    per_tenant: bool = False
     #: Filled in by the registry: the plugin that declared the report.
     plugin: str = ""
 

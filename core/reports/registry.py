@@ -12,6 +12,7 @@ import decimal
 import logging
 import threading
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from flask import Flask
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..plugins import PluginRegistry
 from ..tenancy import SCOPE_KEY, Tenant, TenantScope, subtree_ids, use_scope
+from . import rollup_cache
 from .definitions import (
     ParameterError,
     Report,
@@ -103,15 +105,25 @@ def produce(report: Report, *, session: Session, tenant: Tenant, service, args: 
         ids = tuple(subtree_ids(session, tenant))
     rollup = len(ids) > 1
     context = ReportContext(session=session, tenant=tenant, tenant_ids=ids, rollup=rollup, params=params, service=service)
-    current: TenantScope | None = session.info.get(SCOPE_KEY)
-    if rollup and current is not None and not current.system:
-        with use_scope(session, current.widened_to(ids)):
-            raw_rows = list(report.query(context))
-    else:
-        raw_rows = list(report.query(context))
     columns = report.columns_for(context)
     chart = report.chart_for(context)
-    rows = [{column.name: _value(column.kind, row.get(column.name)) for column in columns} for row in raw_rows]
+
+    def normalised(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {column.name: _value(column.kind, row.get(column.name)) for column in columns}
+
+    current: TenantScope | None = session.info.get(SCOPE_KEY)
+    with use_scope(session, current.widened_to(ids)) if rollup and current and not current.system else nullcontext():
+        if report.per_tenant and rollup and rollup_cache.usable(session):
+            def compute(stale: tuple[int, ...]):
+                return report.query(dataclasses.replace(context, tenant_ids=stale))
+
+            rows = [normalised(row) for row in rollup_cache.kept_rows(
+                session, viewer=tenant, report=report.name, params=params, tenant_ids=ids,
+                compute=compute, normalise=normalised)]
+        else:
+            rows = [normalised(row) for row in report.query(context)]
+    if report.per_tenant and not any(row[column.name] for row in rows for column in columns if column.numeric):
+        rows = []
     total = _total(columns, rows) if report.total and rows else None
     return ReportResult(report=report, context=context, columns=columns, rows=rows, total=total, chart=chart)
 

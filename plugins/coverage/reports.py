@@ -16,8 +16,7 @@ RATE_COLUMNS = (
 
 
 def _by_tenant(context: ReportContext):
-    rows = [figures.as_row() for figures in coverage(context.session, context.tenant_ids)]
-    return rows if any(row["active"] for row in rows) else []
+    return [figures.as_row() for figures in coverage(context.session, context.tenant_ids)]
 
 
 def _uncovered(context: ReportContext):
@@ -37,6 +36,7 @@ REPORTS = (
         columns=(Column("tenant", "单位"), *RATE_COLUMNS),
         chart=Chart("bar", label="tenant", series=("org_rate", "work_rate")),
         rollup=True,
+        per_tenant=True,
     ),
     Report(
         name="coverage.uncovered",
