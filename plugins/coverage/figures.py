@@ -2,11 +2,13 @@
 
 同一套口径有两个数据来源:
 
-- 现在:记录的索引投影(`entity_values`),只含未删除的记录;
+- 现在:未删除的记录本身(`entities.data`),按单位和类型走索引取出;
 - 某个过去时刻:修改记录(`entity_revisions`),每条记录取该时刻之前最新的一次修改,
   最新一次是删除的不算。
 
 两者都先整理成同样的几张“表”(协会、党组织、联合覆盖、指导员),覆盖的口径只写一遍。
+“现在”读记录里的值而不读索引投影:统计要的是一个单位某类记录的全部,按单位和类型
+顺序读一遍,比为每条记录到投影表里各查三次值快得多(指导员有几十万条时尤其如此)。
 """
 from __future__ import annotations
 
@@ -17,20 +19,20 @@ from collections.abc import Sequence
 from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import aliased
 
-from core.api import Entity, EntityRevision, EntityValue, Tenant
+from core.api import Entity, EntityRevision, Tenant
 
 from .entities import KINDS, ORGANISATIONAL_KINDS
 
 #: 注销、撤销的协会不在统计范围(分母)里。
 INACTIVE_STATUSES = ("注销", "撤销")
 
+#: 每类记录用到的字段;引用(num)取整数,文字和日期(ISO 文本)取字符串。
 _FIELDS = {
     "association": {"name": "text", "status": "text"},
     "party_org": {"kind": "text", "association": "num"},
     "party_org_member": {"party_org": "num", "association": "num"},
     "instructor": {"association": "num", "start_on": "date", "end_on": "date"},
 }
-_COLUMNS = {"text": "text_value", "num": "num_value", "date": "date_value"}
 
 
 @dataclasses.dataclass
@@ -54,16 +56,17 @@ class Figures:
         return {**dataclasses.asdict(self), "org_rate": self.org_rate, "work_rate": self.work_rate}
 
 
+def _values(data, type_name: str) -> list:
+    """The columns of ``type_name``'s fields, read from a record's JSON ``data``."""
+    return [
+        (data[name].as_integer() if kind == "num" else data[name].as_string()).label(name)
+        for name, kind in _FIELDS[type_name].items()
+    ]
+
+
 def _live(type_name: str, tenant_ids: Sequence[int]):
-    statement = select(Entity.id.label("id"), Entity.tenant_id.label("tenant_id"))
-    for name, kind in _FIELDS[type_name].items():
-        value = aliased(EntityValue)
-        statement = statement.add_columns(getattr(value, _COLUMNS[kind]).label(name)).outerjoin(
-            value,
-            and_(value.entity_id == Entity.id, value.tenant_id == Entity.tenant_id, value.type == type_name,
-                 value.field == name),
-        )
-    statement = statement.where(Entity.type == type_name, Entity.deleted_at.is_(None), Entity.tenant_id.in_(tenant_ids))
+    statement = select(Entity.id.label("id"), Entity.tenant_id.label("tenant_id"), *_values(Entity.data, type_name))
+    statement = statement.where(Entity.tenant_id.in_(tenant_ids), Entity.type == type_name, Entity.deleted_at.is_(None))
     return statement.cte(f"{type_name}_now")
 
 
@@ -76,12 +79,8 @@ def _as_of(type_name: str, tenant_ids: Sequence[int], cutoff: dt.datetime):
         .subquery()
     )
     revision = aliased(EntityRevision)
-    columns = [revision.entity_id.label("id"), revision.tenant_id.label("tenant_id")]
-    for name, kind in _FIELDS[type_name].items():
-        element = revision.after[name]
-        columns.append((element.as_integer() if kind == "num" else element.as_string()).label(name))
     statement = (
-        select(*columns)
+        select(revision.entity_id.label("id"), revision.tenant_id.label("tenant_id"), *_values(revision.after, type_name))
         .join(latest, and_(revision.entity_id == latest.c.entity_id, revision.version == latest.c.version))
         .where(revision.tenant_id.in_(tenant_ids), revision.action != "delete")
     )
@@ -94,10 +93,10 @@ def _sources(tenant_ids: Sequence[int], cutoff: dt.datetime | None):
     return {name: _as_of(name, tenant_ids, cutoff) for name in _FIELDS}
 
 
-def _covered(sources, day: dt.date, *, historic: bool):
+def _covered(sources, day: dt.date):
     """(组织覆盖的协会 id, 工作覆盖的协会 id) 两个子查询。"""
     orgs, members, instructors = sources["party_org"], sources["party_org_member"], sources["instructor"]
-    on_day = day.isoformat() if historic else day
+    on_day = day.isoformat()  # dates are ISO text in the records' JSON
 
     def by_kinds(kinds):
         return union(
@@ -127,7 +126,7 @@ def coverage(session, tenant_ids: Sequence[int], *, cutoff: dt.datetime | None =
         day = (cutoff - dt.timedelta(microseconds=1)).date() if historic else dt.date.today()
     sources = _sources(tenant_ids, cutoff)
     associations = sources["association"]
-    organisational, work = _covered(sources, day, historic=historic)
+    organisational, work = _covered(sources, day)
     active = or_(associations.c.status.is_(None), associations.c.status.not_in(INACTIVE_STATUSES))
     statement = (
         select(
@@ -161,7 +160,7 @@ def uncovered_statement(tenant_ids: Sequence[int], *, day: dt.date | None = None
     tenant_ids = tuple(tenant_ids)
     sources = _sources(tenant_ids, None)
     associations = sources["association"]
-    organisational, covered = _covered(sources, day or dt.date.today(), historic=False)
+    organisational, covered = _covered(sources, day or dt.date.today())
     is_work_covered = associations.c.id.in_(covered)
     statement = (
         select(
