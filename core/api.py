@@ -3,11 +3,14 @@
 Bundled and third-party plugins import from here and nowhere else in ``core``; what
 is not exported here may change without notice.
 """
+from collections.abc import Iterable
+
 from flask_login import current_user
 
 from .audit import record as audit
 from .auth.models import User
 from .auth.permissions import Permission, has_permission, require_permission
+from .commands import command_tenants
 from .db import Base, BigId, UTCDateTime, session, utcnow
 from .entities import current_service, service_for
 from .entities.definitions import EntityType, Field, State, Transition, Workflow
@@ -17,6 +20,7 @@ from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
+from .plugin_state import enabled_in
 from .plugins import PluginMeta, hookimpl
 from .reports import Chart, Column, Parameter, Report, ReportContext, count_by, sum_by
 from .tenancy import (
@@ -34,6 +38,14 @@ from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
 from .web.pagination import Page
 from .web.shell import NavItem, Widget
+
+
+def plugin_enabled_in(name: str, tenant_ids: Iterable[int]) -> frozenset[int]:
+    """The ids among ``tenant_ids`` of the tenants where plugin ``name`` is enabled, in one
+    query: link another tenant's pages of a plugin only where they exist (elsewhere they 404)."""
+    from flask import current_app
+
+    return enabled_in(session, current_app.extensions["quanhui.plugins"], name, tenant_ids)
 
 
 def current_tenant() -> Tenant:
@@ -79,6 +91,7 @@ __all__ = [
     "Widget",
     "Workflow",
     "audit",
+    "command_tenants",
     "count_by",
     "count_by_month",
     "current_service",
@@ -89,6 +102,7 @@ __all__ = [
     "hookimpl",
     "invalid_form",
     "is_htmx",
+    "plugin_enabled_in",
     "redirect_to",
     "require_permission",
     "service_for",

@@ -12,7 +12,8 @@ Markers::
     @pytest.mark.enable_plugins("my_plugin", tenants=["lixia"])   # switch them on
 
 Fixtures: ``app``, ``client`` (pytest-flask), ``db_session``, ``tenant``, ``api_client``,
-``make_user``, ``login_client``.
+``make_user``, ``login_client``, ``live_url`` (the app over real HTTP, for a browser or
+concurrent clients).
 
 Association accounts (role ``association``) act for one association of their tenant's
 directory: pass its id, e.g. ``login_client("lixia", "association", association_id=7)``
@@ -24,6 +25,7 @@ import functools
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -31,6 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 TEST_PASSWORD = "test-pass-Quanhui-2026"
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -282,6 +285,32 @@ def login_client(app, make_user) -> Callable:
         return client
 
     return make
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keep werkzeug's one line per request out of the test output."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:
+    """``http://127.0.0.1:<port>``, serving ``app`` on a free port until the test ends.
+
+    Each request runs in a thread of its own with its own app and request context (a new
+    thread starts with empty context variables), so pytest-flask's request context,
+    pushed in the test's thread, does not leak into the server.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="quanhui-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 @pytest.fixture

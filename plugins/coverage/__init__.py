@@ -10,22 +10,19 @@ import re
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from core.api import (
     Entity,
     NavItem,
     Permission,
     PluginMeta,
-    Tenant,
     TenantScope,
     VocabularyDeclaration,
     Widget,
+    command_tenants,
     current_service,
     hookimpl,
     session,
-    system_scope,
-    tenant_by_slug,
     use_scope,
 )
 
@@ -159,15 +156,7 @@ def quanhui_cli(cli):
             month = parse_month(month)
         except MonthError as error:
             raise click.UsageError(str(error)) from None
-        with system_scope(session):
-            if slug:
-                found = tenant_by_slug(session, slug)
-                if found is None:
-                    raise click.UsageError(f"没有简称为 {slug} 的单位")
-                tenants = [found]
-            else:
-                tenants = list(session.scalars(select(Tenant).order_by(Tenant.position, Tenant.id)))
-        for tenant in tenants:
+        for tenant in command_tenants(slug):
             with use_scope(session, TenantScope.of(tenant)):
                 saved = take_snapshot(session, tenant, month)
                 session.commit()

@@ -27,6 +27,7 @@ from core.api import (
     current_tenant,
     has_permission,
     is_htmx,
+    plugin_enabled_in,
     redirect_to,
     require_permission,
     session,
@@ -117,11 +118,14 @@ def summary_figures(tenant) -> dict:
 @pages.get("/")
 @require_permission("reports.view")
 def dashboard(tenant):
+    """The figures; on a roll-up, each tenant's row links its own pages where coverage is
+    enabled there (elsewhere they answer 404)."""
     figures = summary_figures(current_tenant())
     by_tenant = [row.as_row() for row in figures["rows"]]
     bars = _chart("bar", [row["tenant"] for row in by_tenant], by_tenant) if figures["rollup"] else None
     line = _chart("line", [row["month"] for row in figures["months"]], figures["months"]) if figures["months"] else None
-    return render_template("coverage/dashboard.html", figures=figures, bars=bars, line=line)
+    linked = plugin_enabled_in("coverage", [row.tenant_id for row in figures["rows"]]) if figures["rollup"] else ()
+    return render_template("coverage/dashboard.html", figures=figures, bars=bars, line=line, linked=linked)
 
 
 @pages.get("/summary")

@@ -19,12 +19,10 @@ from core.api import (
     EntityValue,
     NavItem,
     PluginMeta,
-    Tenant,
     TenantScope,
     VocabularyDeclaration,
+    command_tenants,
     hookimpl,
-    system_scope,
-    tenant_by_slug,
     use_scope,
     vocabulary_terms,
 )
@@ -164,15 +162,7 @@ def quanhui_cli(cli):
     @click.option("--tenant", "slug", default=None, help="只重建这个单位(租户简称),默认全部单位")
     def reindex(slug):
         """从记录重建全文检索索引(建议、研究课题、行业发展报告、课题征集)。"""
-        with system_scope(db_session):
-            if slug:
-                found = tenant_by_slug(db_session, slug)
-                if found is None:
-                    raise click.UsageError(f"没有简称为 {slug} 的单位")
-                tenants = [found]
-            else:
-                tenants = list(db_session.scalars(select(Tenant).order_by(Tenant.position, Tenant.id)))
-        for tenant in tenants:
+        for tenant in command_tenants(slug):
             with use_scope(db_session, TenantScope.of(tenant)):
                 count = search.rebuild(db_session, tenant)
                 db_session.commit()

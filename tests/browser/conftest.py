@@ -1,6 +1,6 @@
 """Browser tests: the real app over real HTTP, driven in Debian's Chromium by Playwright.
 
-* ``live_url``: the test ``app`` (core.testing: a fresh migrated SQLite file with the
+* ``live_url`` (core.testing): the test ``app`` (a fresh migrated SQLite file with the
   Jinan tree) served by werkzeug on 127.0.0.1 and a free port, in a background thread.
 * ``page``: a Chromium page (locale zh-CN, 1280x800). A JavaScript ``dialog`` or an
   uncaught page error fails the test, unless the test expects the dialog with
@@ -22,12 +22,10 @@ import contextlib
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.testing import TEST_PASSWORD
 
@@ -58,35 +56,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-# --- the server -----------------------------------------------------------------------
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Keep werkzeug's one line per request out of the test output."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:
-    """``http://127.0.0.1:<port>``, serving ``app`` until the test ends.
-
-    Each request runs in a thread of its own with its own app and request context (a new
-    thread starts with empty context variables), so pytest-flask's request context,
-    pushed in the test's thread, does not leak into the server.
-    """
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="quanhui-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 # --- the browser ----------------------------------------------------------------------

@@ -13,19 +13,16 @@ time, so the race this test is about cannot happen there.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.auth.accounts import create_api_token
 from core.entities.models import Entity, EntityRevision
@@ -51,25 +48,6 @@ pytestmark = [
         "(SQLite serialises writers, so edits cannot race)",
     ),
 ]
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(app) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, one thread per request, until the block ends."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="quanhui-concurrency-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def _signed_in_cookies(base: str, username: str) -> requests.cookies.RequestsCookieJar:
@@ -130,7 +108,7 @@ class Editor(threading.Thread):
 
 
 def test_concurrent_edits_of_one_record_each_succeed_or_conflict_and_none_is_lost(
-    app, db_session, make_user, record_property
+    app, db_session, make_user, live_url, record_property
 ):
     record = create(app, "lixia")
     form_user = make_user("lixia", "editor", username="lixia-form-editor")
@@ -142,14 +120,13 @@ def test_concurrent_edits_of_one_record_each_succeed_or_conflict_and_none_is_los
 
     barrier = threading.Barrier(THREADS)
     started = time.monotonic()
-    with serving(app) as base:
-        cookies = _signed_in_cookies(base, form_user.username)
-        editors = [Editor(n, base, record, barrier, token=tokens[n]) for n in range(THREADS // 2)]
-        editors += [Editor(n, base, record, barrier, cookies=cookies) for n in range(THREADS // 2, THREADS)]
-        for editor in editors:
-            editor.start()
-        for editor in editors:
-            editor.join(timeout=TIMEOUT * EDITS)
+    cookies = _signed_in_cookies(live_url, form_user.username)
+    editors = [Editor(n, live_url, record, barrier, token=tokens[n]) for n in range(THREADS // 2)]
+    editors += [Editor(n, live_url, record, barrier, cookies=cookies) for n in range(THREADS // 2, THREADS)]
+    for editor in editors:
+        editor.start()
+    for editor in editors:
+        editor.join(timeout=TIMEOUT * EDITS)
     elapsed = time.monotonic() - started
     failures = [f"{e.name}: {e.failure!r}" for e in editors if e.failure is not None or e.is_alive()]
     assert not failures, failures

@@ -94,6 +94,30 @@ def test_the_city_sees_every_district_with_a_bar_chart_and_drills_down(lixia, lo
     assert "历下区 · 党建覆盖" in drilled and 'data-testid="org-rate">25.0%<' in drilled
 
 
+def district_rows(page: str) -> dict[str, str]:
+    """Each row of the city's table by district, as its HTML."""
+    table = page[page.index('data-testid="by-tenant"'):]
+    table = table[:table.index("</table>")]
+    return {re.search(r"<td>(?:<a [^>]*>)?([^<(]+)", row).group(1).strip(): row
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td>" in row}
+
+
+def test_the_city_links_only_the_districts_where_coverage_is_enabled(lixia, login_client):
+    city = login_client("jinan", "admin")
+    rows = district_rows(text_of(city.get("/jinan/coverage/")))
+    assert len(rows) == 13
+    assert 'href="/lixia/coverage/"' in rows["历下区"] and 'href="/lixia/coverage/uncovered"' in rows["历下区"]
+    assert "未启用" not in rows["历下区"]
+    tianqiao = rows["天桥区"]  # coverage was never switched on there: its pages answer 404
+    assert "<a " not in tianqiao and "未启用" in tianqiao
+    assert city.get("/tianqiao/coverage/").status_code == 404
+
+    switched_off = city.post("/shizhong/admin/plugins/coverage/enabled", data={"on": "0"}, headers=HTMX)
+    assert switched_off.status_code == 200
+    shizhong = district_rows(text_of(city.get("/jinan/coverage/")))["市中区"]
+    assert "<a " not in shizhong and "未启用" in shizhong
+
+
 def test_the_trend_line_is_drawn_from_the_monthly_snapshots(app, lixia, login_client):
     from core.cli import make_cli
 
