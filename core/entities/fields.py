@@ -17,7 +17,9 @@ from . import uscc
 from .definitions import EntityType, Field
 
 REQUIRED = "此项必填"
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+#: ASCII digits only (``re.ASCII``): Python's ``\d`` would also take full-width "０５３１" and other
+#: scripts' digits, which no phone system dials; the pattern is also the OpenAPI ``pattern``.
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$", re.ASCII)
 TEXT_LIMITS = {"text": 200, "long_text": 5000}
 #: Numbers must fit the projections' NUMERIC(20, 4) (and SQLite's 64-bit integers) on every database.
 STORABLE = validate.Range(min=-(10**15), max=10**15, error="数值太大,超出了可以保存的范围(绝对值不超过 10 的 15 次方)")
@@ -74,8 +76,11 @@ def _uscc_check(value: str) -> None:
 
 
 def _phone_check(value: str) -> None:
-    if not PHONE.match(value):
-        raise ValidationError("请输入手机号(11 位,1 开头)或座机号(如 0531-86123456)")
+    if PHONE.match(value):
+        return
+    if any(ch.isdigit() and not ch.isascii() for ch in value):
+        raise ValidationError("电话号码请用半角数字 0-9 填写(不能用全角数字或其他文字的数字)")
+    raise ValidationError("请输入手机号(11 位,1 开头)或座机号(如 0531-86123456)")
 
 
 def marshmallow_field(field: Field) -> fields.Field:
