@@ -142,9 +142,11 @@ def test_viewers_read_cases_but_do_not_handle_them(login_client, db_session, wor
     assert viewer.get(f"/lixia/rectification/cases/{case_id}").status_code == 200
     assert viewer.get("/lixia/rectification/self-inspection").status_code == 403
     refused = viewer.post(f"/lixia/rectification/cases/{case_id}/transitions/verify", data={"version": 1}, headers=HX)
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and "您的角色不能执行「开始核查」" in refused.get_data(as_text=True)
     assert case_data(db_session, "lixia", case_id)["stage"] == "线索"
-    assert denials(db_session, f"/lixia/rectification/cases/{case_id}/transitions/verify")
+    # One refusal, one entry in the audit log, saying who was refused what.
+    [denial] = denials(db_session, f"/lixia/rectification/cases/{case_id}/transitions/verify")
+    assert denial.actor == "lixia-viewer" and denial.detail["reason"] == "您的角色不能执行「开始核查」"
 
 
 def test_other_tenants_cases_answer_404(login_client, db_session, world):

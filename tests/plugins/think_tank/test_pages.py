@@ -148,9 +148,11 @@ def test_who_may_act_in_the_panel(login_client, software_account, directory):
     url = f"/lixia/think_tank/suggestions/{directory['软件协会建议']}"
     panel = viewer.get(url, headers=HX).get_data(as_text=True)
     assert "/act/" not in panel  # viewers read, they do not route
-    assert viewer.post(f"{url}/act/assign", data={"version": "1", "department": "区金融办"}).status_code == 403
+    refused = viewer.post(f"{url}/act/assign", data={"version": "1", "department": "区金融办"})
+    assert refused.status_code == 403 and "您的角色不能执行「分办」" in refused.get_data(as_text=True)
     admin = login_client("lixia", "admin")
-    assert "transition:assign" in admin.get("/lixia/admin/audit").get_data(as_text=True)  # the refusal is logged
+    log = admin.get("/lixia/admin/audit?action=auth.denied").get_data(as_text=True)
+    assert log.count("reason=您的角色不能执行「分办」") == 1  # the refusal is logged, once
     own = software_account.get(url, headers=HX).get_data(as_text=True)
     assert "会员企业反映贷款难" in own and "/act/" not in own
     assert software_account.post(f"{url}/act/assign", data={"version": "1", "department": "区金融办"}).status_code == 403
