@@ -309,8 +309,11 @@ def quanhui_reports():
     and aggregates in SQL: :func:`core.reports.count_by` and :func:`core.reports.sum_by`
     group the indexed fields of a type in one statement. With ``rollup=True``, in a
     tenant with descendants (the city) ``context.tenant_ids`` is the whole subtree and
-    the session may read it for this query only. Report names are global: a name
-    another plugin declared first is refused (and logged).
+    the session may read it for this query only. Add ``per_tenant=True`` when each
+    tenant's rows depend only on that tenant's own records (and today's date), each
+    row carrying ``tenant_id``: the core keeps every tenant's rows and, on the next
+    request, runs ``query`` only for the tenants whose records changed since. Report
+    names are global: a name another plugin declared first is refused (and logged).
 
     Example::
 
@@ -320,7 +323,7 @@ def quanhui_reports():
         @hookimpl
         def quanhui_reports():
             return [
-                Report("party_org_kinds", "党组织按类型统计", query=by_kind, rollup=True,
+                Report("party_org_kinds", "党组织按类型统计", query=by_kind, rollup=True, per_tenant=True,
                        columns=(Column("tenant", "单位"), Column("kind", "类型"),
                                 Column("count", "数量", "integer")),
                        chart=Chart("bar", label="tenant", series=("count",))),
