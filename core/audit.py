@@ -34,6 +34,10 @@ class AuditEvent(TenantOwned, Base):
 
 #: The default actor: whoever is signed in to the current request.
 CURRENT_USER = object()
+#: The actor of a change the ``quanhui`` command line makes, named so in the log even
+#: where a request context happens to be active (tests run commands inside one).
+COMMAND_LINE = object()
+COMMAND_LINE_NAME = "命令行"
 
 
 def record(
@@ -41,17 +45,23 @@ def record(
 ) -> AuditEvent:
     """Add an event to the session's transaction; it commits with the change it describes.
 
-    ``actor`` is a user, ``None`` for nobody (a failed login, the command line), or by
-    default the signed-in user.
+    ``actor`` is a user, ``None`` for nobody (a failed login, the command line),
+    :data:`COMMAND_LINE`, or by default the signed-in user.
     """
     if actor is CURRENT_USER:
         actor = _current_actor()
+    if actor is COMMAND_LINE:
+        name = COMMAND_LINE_NAME
+    elif actor is not None:
+        name = actor.username
+    else:
+        name = "" if has_request_context() else COMMAND_LINE_NAME
     event_row = AuditEvent(
         tenant_id=tenant_id,
         action=action,
         target=target,
         actor_id=getattr(actor, "id", None),
-        actor=actor.username if actor is not None else ("" if has_request_context() else "命令行"),
+        actor=name,
         detail=detail,
         ip=(request.remote_addr or "") if has_request_context() else "",
     )

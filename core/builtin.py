@@ -51,7 +51,8 @@ def quanhui_nav_items(tenant, user):
 
 
 def _built_type_items(tenant) -> list[NavItem]:
-    """A link to each record type built without code that asks for a place in the navigation."""
+    """A link to each record type built without code that asks for a place in the navigation
+    and is in use (a retired one keeps its records, reached from the builder's list)."""
     if tenant is None:
         return []
     from flask import current_app
@@ -61,7 +62,7 @@ def _built_type_items(tenant) -> list[NavItem]:
     built = current_app.extensions["quanhui.entities"].built(session, tenant)
     items = []
     for name, row in built.rows.items():
-        if name in built.types and row.nav_order is not None:
+        if name in built.types and row.nav_order is not None and not row.retired:
             items.append(NavItem(f"{row.icon} {row.label}".strip(), "entities.index", order=row.nav_order,
                                  permission="entities.view", args={"type_name": name}))
     return items

@@ -392,7 +392,7 @@ def _type_builder(slug: str):
 
     tenant = _tenant(slug)
     set_scope(session, TenantScope.of(tenant))
-    return RecordTypeBuilder(service_for(tenant))
+    return RecordTypeBuilder(service_for(tenant), command_line=True)
 
 
 @types_group.command("export")

@@ -243,6 +243,8 @@ class EntityType:
     #: The tenant tiers ("city", "district") whose users may add and change records of this
     #: type; empty for every tier. A catalogue the city keeps: ``kept_by=("city",)``.
     kept_by: tuple[str, ...] = ()
+    #: Taken out of use (a built type its tenant retired): no new records, the others readable.
+    retired: bool = False
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):

@@ -5,6 +5,10 @@ A custom field is a :class:`~core.entities.models.CustomField` row holding a
 every ancestor's fields before the tenant's own, so a field the city adds applies in
 every district, and a district's own field stays in that district.
 
+The types are the plugins' and the record types an ancestor built and published: a
+district extends the city's 重大事项报告 as it extends a plugin's type. A tenant's own
+built types change in the record-type builder instead.
+
 Every refusal is a :class:`DesignError` whose ``errors`` map each form input to a Chinese
 message, raised before anything is written. Every change is audited.
 """
@@ -34,7 +38,7 @@ from .definitions import (
 )
 from .fields import TEXT_LIMITS, marshmallow_field
 from .models import CustomField, Entity, EntityValue
-from .record_types import PLUGIN as BUILT_TYPES_PLUGIN
+from .record_types import PLUGIN as BUILT_TYPES_PLUGIN, RecordType
 
 CHOICE_KINDS = ("choice", "multi_choice")
 NUMBER_KINDS = ("integer", "decimal", "money")
@@ -115,15 +119,30 @@ class FieldDesigner:
     # reading ----------------------------------------------------------
 
     def base_type(self, type_name: str) -> EntityType:
-        """The type as its plugin declares it; :class:`UnknownType` where it is not available."""
-        base = self.service.registry.types.get(type_name)
+        """The type as its plugin (or the ancestor that built it) declares it;
+        :class:`UnknownType` where it is not available."""
+        base = self.service.registry.types.get(type_name) or self.received().get(type_name)
         if base is None or base.plugin not in self.service.relay.enabled:
             raise UnknownType(type_name)
         return base
 
+    def received(self) -> dict[str, EntityType]:
+        """The built types an ancestor published to this tenant, by name."""
+        built = self.service.registry.built(self.session, self.tenant)
+        return {name: entity_type for name, entity_type in built.types.items()
+                if built.rows[name].tenant_id != self.tenant.id}
+
+    def built_by(self, type_name: str) -> str:
+        """The name of the tenant that built ``type_name``, or '' for a plugin's type."""
+        row = self.service.registry.built(self.session, self.tenant).rows.get(type_name)
+        if row is None or type_name in self.service.registry.types:
+            return ""
+        with system_scope(self.session):
+            return self.session.scalar(select(Tenant.name).where(Tenant.id == row.tenant_id)) or ""
+
     def types(self) -> list[tuple[EntityType, int, int]]:
         """Each available type with how many fields it has from ancestors and of its own."""
-        bases = self.service.registry.available(self.service.relay.enabled)
+        bases = [*self.service.registry.available(self.service.relay.enabled), *self.received().values()]
         chain = (*self.tenant.ancestor_ids, self.tenant.id)
         with system_scope(self.session):
             counts = self.session.execute(
@@ -504,7 +523,22 @@ class FieldDesigner:
         for row in layout.retired:
             if row.field.name == name:
                 return f"本单位已停用的字段「{row.field.label}」使用了字段名 {name},可在「已停用」中恢复它"
+        retired = self._retired_built_field(layout.entity_type.name, name)
+        if retired:
+            return retired
         return self._clash_elsewhere(name, layout.entity_type.name)
+
+    def _retired_built_field(self, type_name: str, name: str) -> str:
+        """A built type keeps its retired fields (and their values in every record), so a
+        tenant below may not reuse one of their names."""
+        if type_name not in self.received():
+            return ""
+        with system_scope(self.session):
+            definition = self.session.scalar(select(RecordType.definition).where(RecordType.name == type_name)) or {}
+        found = next((f for f in definition.get("retired_fields") or [] if f.get("name") == name), None)
+        if found is None:
+            return ""
+        return f"字段名 {name} 已被上级单位停用的字段「{found.get('label', name)}」使用(数据仍保留),请换一个"
 
     def _clash(self, field: Field, layout: Layout, own_name: str) -> str:
         """Whether restoring ``field`` would clash with a field added since it was retired."""

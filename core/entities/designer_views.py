@@ -44,6 +44,7 @@ def _context(designer: FieldDesigner, type_name: str, **extra) -> dict:
     context = {
         "layout": layout,
         "entity_type": layout.entity_type,
+        "built_by": designer.built_by(type_name),
         "kinds": FIELD_KINDS,
         "targets": targets,
         "choice_kinds": CHOICE_KINDS,

@@ -332,8 +332,12 @@ def import_rows(
     (a path or binary file; a BytesIO when not given). ``progress(done, total)`` is called
     every ``every`` rows (by default every 1% of the sheet, at most every 500 rows) and at
     the end; ``total`` is the sheet's row count less the header, so it may count blank rows. Commits once, through ``service.commit()``; any
-    failure on the way rolls everything back.
+    failure on the way rolls everything back. A type that takes no new records here (retired, or kept
+    by another tier) is refused before the file is read.
     """
+    refusal = service.creation_refusal(entity_type)
+    if refusal:
+        raise ImportRefused(refusal)
     workbook = _open(source)
     try:
         sheet = _data_sheet(workbook, entity_type)

@@ -4,7 +4,9 @@ Each change builds the whole new :class:`~core.entities.record_types.Definition`
 checks itself, then stores it with a higher version, a copy in
 ``record_type_versions`` saying what changed, and an audit entry. Fields go through the
 field designer's own form checks, so a built type's fields are exactly the designer's.
-Taking a field or a state away retires it: records keep their values.
+Taking a field or a state away retires it: records keep their values. A whole type is
+retired the same way (停用: no new records, every record readable) and deleted only
+when it never had a record.
 
 Every refusal is a :class:`~core.entities.designer.DesignError` mapping form inputs to
 Chinese messages, raised before anything is written.
@@ -18,15 +20,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import distinct, func, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..db import utcnow
-from ..tenancy import TenantScope, subtree_ids, system_scope, use_scope
+from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
 from .definitions import NAME, DefinitionError, Field
 from .designer import DesignError, FieldDesigner, Layout, UnknownType, _flag, _text
-from .models import Entity, EntityValue
+from .models import CustomField, Entity, EntityValue
 from .record_types import (
     MAX_TRANSITIONS,
     RESERVED,
@@ -45,13 +47,16 @@ IMPORT_LIMIT = 512 * 1024
 
 
 class RecordTypeBuilder:
-    """Built-type changes for the tenant of ``service`` (an EntityService), by its actor."""
+    """Built-type changes for the tenant of ``service`` (an EntityService), by its actor,
+    or, with ``command_line``, by the ``quanhui`` command (which has no user)."""
 
-    def __init__(self, service):
+    def __init__(self, service, *, command_line: bool = False):
         self.service = service
         self.session = service.session
         self.tenant = service.tenant
         self.registry = service.registry
+        #: Whom the audit log names.
+        self.actor = audit.COMMAND_LINE if command_line else service.actor
 
     # reading ----------------------------------------------------------
 
@@ -108,8 +113,8 @@ class RecordTypeBuilder:
         return self._insert(definition, f"新建类型「{label}」")
 
     def import_definition(self, data: Any) -> RecordType:
-        """A type from an exported file, as it was exported (not published)."""
-        definition = self._checked(lambda: Definition.from_json(data))
+        """A type from an exported file, as it was exported (not published, in use)."""
+        definition = self._checked(lambda: dataclasses.replace(Definition.from_json(data), retired=False))
         unknown = sorted({t["permission"] for t in definition.transitions if "permission" in t} - set(permission_titles()))
         if unknown:
             raise DesignError({"file": f"流程操作用到的权限 {'、'.join(unknown)} 在本平台不存在(可能来自未安装的插件)"})
@@ -146,7 +151,7 @@ class RecordTypeBuilder:
             raise DesignError({"name": f"类型标识 {definition.name} 已被使用,请换一个"}) from None
         self._record(row, summary)
         audit.record(self.session, "record_type.created", tenant_id=self.tenant.id, target=definition.name,
-                     summary=summary)
+                     actor=self.actor, summary=summary)
         return row
 
     # changing ---------------------------------------------------------
@@ -167,6 +172,9 @@ class RecordTypeBuilder:
         definition = self.definition(name)
         if _text(form, "name") in {f.name for f in definition.retired_fields}:
             raise DesignError({"name": "已停用的字段用了这个字段名,可在「已停用的字段」中恢复它"})
+        below = self._district_field(name, _text(form, "name"))
+        if below:
+            raise DesignError({"name": below})
         entity_type = definition.entity_type()
         field = FieldDesigner(self.service)._build(form, Layout(entity_type, [], [], [], []), existing=None)
         return self._change(name, f"添加字段「{field.label}」",
@@ -259,6 +267,18 @@ class RecordTypeBuilder:
         return self._change(name, f"恢复字段「{field.label}」", lambda d: dataclasses.replace(
             d, fields=(*d.fields, field), retired_fields=tuple(f for f in d.retired_fields if f.name != field_name),
         ))
+
+    def _district_field(self, name: str, field_name: str) -> str:
+        """Why the type may not take ``field_name`` because a tenant below added a field of
+        that name to it (in the field designer), or ''."""
+        with system_scope(self.session):
+            taken = self.session.scalar(
+                select(Tenant.name).join(CustomField, CustomField.tenant_id == Tenant.id)
+                .where(CustomField.type == name, CustomField.name == field_name,
+                       CustomField.tenant_id.in_(subtree_ids(self.session, self.tenant)))
+                .order_by(Tenant.path).limit(1)
+            )
+        return f"下级单位({taken})已为这个类型添加了字段名为 {field_name} 的字段,请换一个" if taken else ""
 
     def set_states(self, name: str, form: Mapping[str, Any]) -> str:
         """The states, one per line in order (the first is where a record starts); a state
@@ -374,12 +394,59 @@ class RecordTypeBuilder:
         summary = "发布到下级单位" if on else "停止向下级单位发布(下级已填的记录保留)"
         self._bump(row, summary)
         audit.record(self.session, "record_type.published" if on else "record_type.unpublished",
-                     tenant_id=self.tenant.id, target=name)
+                     tenant_id=self.tenant.id, target=name, actor=self.actor)
+        return summary
+
+    # taking a type out of use ------------------------------------------
+
+    def retire(self, name: str, on: bool) -> str:
+        """停用 (``on``) or 启用 the type: a version and an audit entry like any change."""
+        label = self.row(name).label
+        summary = (f"停用类型「{label}」(不能再新建记录,已有记录保留可查)" if on
+                   else f"启用类型「{label}」")
+        return self._change(name, summary, lambda d: dataclasses.replace(d, retired=on),
+                            action="record_type.retired" if on else "record_type.restored")
+
+    def deletion_refusal(self, name: str) -> str:
+        """Why the type may not be deleted, or '': one that ever had a record (the recycle
+        bin counts) or that tenants below use keeps its definition; it can be retired."""
+        row = self.row(name)
+        with system_scope(self.session):
+            counts = dict(self.session.execute(
+                select(Entity.tenant_id, func.count(Entity.id)).where(Entity.type == name).group_by(Entity.tenant_id)
+            ).all())
+            fields_below = self.session.scalar(
+                select(func.count(CustomField.id)).where(CustomField.type == name, CustomField.tenant_id != self.tenant.id)
+            )
+        own = counts.pop(self.tenant.id, 0)
+        below = sum(counts.values())
+        keep = "不再使用可以「停用」,已有记录会保留。"
+        if below or fields_below:
+            use = f"已填报 {below} 条记录" if below else "已为它添加了自己的字段"
+            published = "已发布到下级单位," if row.published else ""
+            return f"「{row.label}」{published}下级单位在使用({use}),不能删除;{keep}"
+        if own:
+            return f"「{row.label}」已有 {own} 条记录(含回收站中的),不能删除;{keep}"
+        return ""
+
+    def delete(self, name: str) -> str:
+        """Delete a type that never had a record: its definition and every version of it."""
+        refusal = self.deletion_refusal(name)
+        if refusal:
+            raise DesignError({"": refusal})
+        row = self.row(name)
+        summary = f"删除类型「{row.label}」(第 {row.version} 版,从未有过记录)"
+        self.session.execute(delete(RecordTypeVersion).where(RecordTypeVersion.record_type_id == row.id))
+        self.session.delete(row)
+        self.session.flush()
+        audit.record(self.session, "record_type.deleted", tenant_id=self.tenant.id, target=name,
+                     actor=self.actor, summary=summary, definition=row.definition)
+        self.registry.forget()
         return summary
 
     # internals --------------------------------------------------------
 
-    def _change(self, name: str, summary: str, apply) -> str:
+    def _change(self, name: str, summary: str, apply, action: str = "record_type.changed") -> str:
         row = self.row(name)
         before = Definition.from_json(row.definition)
         after = self._checked(lambda: apply(before))
@@ -388,8 +455,8 @@ class RecordTypeBuilder:
         row.definition = after.to_json()
         row.label = after.label
         self._bump(row, summary)
-        audit.record(self.session, "record_type.changed", tenant_id=self.tenant.id, target=name, summary=summary,
-                     version=row.version)
+        audit.record(self.session, action, tenant_id=self.tenant.id, target=name, actor=self.actor,
+                     summary=summary, version=row.version)
         if {f.name for f in after.fields if f.indexed} != {f.name for f in before.fields if f.indexed}:
             self._reproject(after)
         return summary
@@ -407,10 +474,11 @@ class RecordTypeBuilder:
 
     def _record(self, row: RecordType, summary: str) -> None:
         actor = self.service.actor
+        name = audit.COMMAND_LINE_NAME if self.actor is audit.COMMAND_LINE else (
+            getattr(actor, "display_name", "") or getattr(actor, "username", "") or "系统")
         self.session.add(RecordTypeVersion(
             tenant_id=self.tenant.id, record_type_id=row.id, version=row.version, definition=row.definition,
-            published=row.published, summary=summary[:200], by=self._actor_id,
-            by_name=(getattr(actor, "display_name", "") or getattr(actor, "username", "") or "系统")[:80],
+            published=row.published, summary=summary[:200], by=self._actor_id, by_name=name[:80],
         ))
         self.session.flush()
         self.registry.forget()
@@ -439,8 +507,9 @@ def read_file(raw: bytes) -> Any:
 
 
 def export_text(definition: Definition) -> str:
-    """The file a type is exported to: its definition as readable JSON."""
-    return json.dumps(definition.to_json(), ensure_ascii=False, indent=2)
+    """The file a type is exported to: its definition as readable JSON. Whether it is in
+    use here is this instance's business, so the file leaves that out."""
+    return json.dumps(dataclasses.replace(definition, retired=False).to_json(), ensure_ascii=False, indent=2)
 
 
 def permission_titles() -> dict[str, str]:

@@ -10,6 +10,9 @@
                                                        reports, publish, and their retire/remove forms)
     GET  /<tenant>/admin/types/<name>/fields/<field>   the edit form of one field
     POST /<tenant>/admin/types/<name>/fields/<field>   change the field (up/down: .../<field>/up|down)
+    POST /<tenant>/admin/types/<name>/retire           停用 (on=1) or 启用 (on=0) the type
+    GET  /<tenant>/admin/types/<name>/delete           the confirmation page (or why it cannot be deleted)
+    POST /<tenant>/admin/types/<name>/delete           delete a type that never had a record (confirm=1)
     GET  /<tenant>/admin/types/<name>/versions         every version of the definition
     GET  /<tenant>/admin/types/<name>/export           the definition as a file
 
@@ -51,7 +54,7 @@ def index(tenant):
 
 def _index_context(builder: RecordTypeBuilder, **extra) -> dict:
     context = {"own": builder.own(), "inherited": builder.inherited(), "form": {}, "errors": {},
-               "import_errors": {}}
+               "import_errors": {}, "notice": request.args.get("notice", "")[:200]}
     context.update(extra)
     return context
 
@@ -223,6 +226,49 @@ def publish(tenant, name):
     except DesignError as refusal:
         abort(409, refusal.errors.get("", ""))
     return _done(name, summary)
+
+
+@bp.post("/<name>/retire")
+@require_permission("entities.design")
+def retire(tenant, name):
+    try:
+        summary = _builder().retire(name, request.form.get("on") == "1")
+    except UnknownType:
+        abort(404)
+    except DesignError as refusal:
+        abort(409, refusal.errors.get("", ""))
+    return _done(name, summary)
+
+
+@bp.get("/<name>/delete")
+@require_permission("entities.design")
+def confirm_delete(tenant, name):
+    """Deleting asks once more, on a page of its own, and says why when it may not."""
+    builder_ = _builder()
+    try:
+        row = builder_.row(name)
+    except UnknownType:
+        abort(404)
+    return render_template("record_types/delete.html", row=row, refusal=builder_.deletion_refusal(name))
+
+
+@bp.post("/<name>/delete")
+@require_permission("entities.design")
+def delete(tenant, name):
+    builder_ = _builder()
+    try:
+        builder_.row(name)
+    except UnknownType:
+        abort(404)
+    if request.form.get("confirm") != "1":
+        return redirect_to(url_for(".confirm_delete", name=name))
+    try:
+        summary = builder_.delete(name)
+    except DesignError as refusal:
+        return render_template("record_types/delete.html", row=builder_.row(name),
+                               refusal=refusal.errors.get("", "")), 409
+    session.commit()
+    return redirect_to(url_for(".index", notice=summary))
 
 
 def _done(name: str, summary: str):

@@ -135,6 +135,9 @@ class Definition:
     #: ``fields`` the user fills while firing, ``permission`` the role must also hold.
     transitions: tuple[dict[str, Any], ...] = ()
     reports: tuple[ReportSpec, ...] = ()
+    #: Taken out of use (停用) by the tenant that built it: out of the navigation, no new
+    #: records, every record still readable.
+    retired: bool = False
 
     def __post_init__(self) -> None:
         check(self)
@@ -165,7 +168,7 @@ class Definition:
     def entity_type(self) -> EntityType:
         return EntityType(
             name=self.name, label=self.label, fields=self.fields, title_field=self.title_field,
-            description=self.description, plugin=PLUGIN, workflow=self.workflow(),
+            description=self.description, plugin=PLUGIN, workflow=self.workflow(), retired=self.retired,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -183,6 +186,7 @@ class Definition:
             "states": [dict(s) for s in self.states],
             "transitions": [dict(t) for t in self.transitions],
             "reports": [r.to_json() for r in self.reports],
+            **({"retired": True} if self.retired else {}),
         }
 
     @classmethod
@@ -210,6 +214,7 @@ class Definition:
                 states=tuple(_state(s) for s in _list(data, "states")),
                 transitions=tuple(_transition(t) for t in _list(data, "transitions")),
                 reports=tuple(ReportSpec(**r) for r in _list(data, "reports")),
+                retired=data.get("retired") is True,
             )
         except KeyError as missing:
             raise DefinitionError(f"记录类型定义缺少 {missing.args[0]}") from None
@@ -430,12 +435,13 @@ class Summary:
     published: bool
     icon: str
     nav_order: int | None
+    retired: bool = False
 
     @classmethod
     def of(cls, row: RecordType) -> Summary:
         definition = row.definition or {}
         return cls(row.name, row.label, row.tenant_id, row.published, str(definition.get("icon") or ""),
-                   definition.get("nav_order"))
+                   definition.get("nav_order"), definition.get("retired") is True)
 
 
 def visible_rows(session, tenant: Tenant) -> list[RecordType]:
@@ -450,6 +456,10 @@ def visible_rows(session, tenant: Tenant) -> list[RecordType]:
     ))
 
 
-def stamp(session) -> int:
-    """A number that changes with every change of any built type (the newest version row)."""
-    return session.scalar(select(func.coalesce(func.max(RecordTypeVersion.id), 0)))
+def stamp(session) -> tuple[int, int]:
+    """What changes with every change of any built type: the newest version row, and how
+    many there are (deleting a type deletes its versions, which may leave the newest)."""
+    newest, count = session.execute(
+        select(func.coalesce(func.max(RecordTypeVersion.id), 0), func.count(RecordTypeVersion.id))
+    ).one()
+    return newest, count

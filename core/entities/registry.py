@@ -55,7 +55,7 @@ class EntityRegistry:
         #: A built type may not take a plugin's name (its reports are named ``<type>.<report>``).
         self.plugin_names = frozenset(load_order)
         self._built: dict[int, BuiltTypes] = {}
-        self._published: tuple[int, list[EntityType]] | None = None
+        self._published: tuple[tuple[int, int], list[EntityType]] | None = None
         self._lock = threading.Lock()
 
     def available(self, enabled: frozenset[str]) -> list[EntityType]:
@@ -115,7 +115,7 @@ class EntityRegistry:
         if has_request_context():
             g.pop(STAMP_KEY, None)
 
-    def _stamp(self, session: Session) -> int:
+    def _stamp(self, session: Session) -> tuple[int, int]:
         """The newest definition version, read once per request."""
         if has_request_context() and STAMP_KEY in g:
             return g.get(STAMP_KEY)
@@ -167,7 +167,7 @@ STAMP_KEY = "quanhui_record_type_stamp"
 class BuiltTypes:
     """The built types one tenant uses, as of definition version ``stamp``."""
 
-    stamp: int
+    stamp: tuple[int, int]
     types: dict[str, EntityType]
     reports: dict[str, object]
     rows: dict[str, Summary]

@@ -339,7 +339,9 @@ class EntityService:
 
     def creation_refusal(self, entity_type: EntityType) -> str | None:
         """Why this actor may not add records of ``entity_type`` here, or None: the type is
-        kept by another tier, or an association account meets a type no association owns."""
+        retired, kept by another tier, or an association account meets a type no association owns."""
+        if entity_type.retired:
+            return f"{entity_type.label}已停用,不能新建记录;已有的记录仍可查看"
         refusal = self._keeper_refusal(entity_type)
         if refusal is None and restricted_association(self.session) is not None and entity_type.owner_field is None:
             refusal = f"协会账号不能新建{entity_type.label}"

@@ -1,17 +1,20 @@
 """记录类型, as the city's admin builds one and a district uses it: 重大事项报告 with five
 fields, a three-state workflow and a count by month, published to the districts; lixia
-files one and moves it through the workflow; the city's report counts it; the API
-document lists the type; shizhong never sees lixia's report."""
+files one and moves it through the workflow, giving the number of participants when it
+closes the matter; the city's report counts it; the API document lists the type;
+shizhong never sees lixia's report."""
 import re
 
 from playwright.sync_api import expect
 
 TYPE = "major_report"
+#: (name, label, kind, choices, required); the number of participants is known only when
+#: the matter is closed, so 办结 asks for it.
 FIELDS = (
-    ("matter_kind", "事项类别", "单选", "重大活动\n重要人事\n其他"),
-    ("reported_on", "报告日期", "日期", None),
-    ("content", "报告内容", "多行文本", None),
-    ("participants", "参加人数", "整数", None),
+    ("matter_kind", "事项类别", "单选", "重大活动\n重要人事\n其他", True),
+    ("reported_on", "报告日期", "日期", None, True),
+    ("content", "报告内容", "多行文本", None, True),
+    ("participants", "参加人数", "整数", None, False),
 )
 
 
@@ -19,7 +22,7 @@ def notice(page, text: str) -> None:
     expect(page.get_by_role("status")).to_have_text(text)
 
 
-def add_field(page, settle, name: str, label: str, kind: str, choices: str | None) -> None:
+def add_field(page, settle, name: str, label: str, kind: str, choices: str | None, required: bool) -> None:
     form = page.locator("#field-form")
     form.get_by_label("字段类型").select_option(label=kind)
     settle(page)  # the form is re-rendered for the chosen kind
@@ -28,20 +31,23 @@ def add_field(page, settle, name: str, label: str, kind: str, choices: str | Non
     form.get_by_label("中文名称").fill(label)
     if choices:
         form.get_by_label("选项(每行一个)").fill(choices)
-    form.get_by_label("必填", exact=True).check()
+    if required:
+        form.get_by_label("必填", exact=True).check()
     if kind != "多行文本":
         form.get_by_label("可筛选、排序和统计(建立索引)").check()
     form.get_by_role("button", name="添加字段").click()
     notice(page, f"添加字段「{label}」")
 
 
-def add_transition(page, label: str, source: str, target: str, roles: tuple[str, ...]) -> None:
+def add_transition(page, label: str, source: str, target: str, roles: tuple[str, ...], fields: tuple[str, ...] = ()) -> None:
     form = page.locator("#transition-form")
     form.get_by_label("操作名称").fill(label)
     form.get_by_label("执行后的状态").select_option(target)
     form.locator(f"input[name=sources][value='{source}']").check()
     for role in roles:
         form.get_by_label(role, exact=True).check()
+    for field in fields:
+        form.locator(f"input[name=fields][value='{field}']").check()
     form.get_by_role("button", name="添加操作").click()
     notice(page, f"添加流程操作「{label}」")
 
@@ -76,8 +82,8 @@ def test_the_city_builds_a_reporting_type_a_district_files_one_and_the_city_coun
         form.get_by_role("button", name="添加字段").click()
         expect(page.locator("#field-form [data-error=name]")).to_have_text("字段名 title 已被系统字段「报告标题」使用")
     expect(page.locator("#field-form")).to_have_count(1)
-    for name, label, kind, choices in FIELDS:
-        add_field(page, settle, name, label, kind, choices)
+    for name, label, kind, choices, required in FIELDS:
+        add_field(page, settle, name, label, kind, choices, required)
     expect(page.locator("#type-fields tbody tr")).to_have_count(5)
 
     states = page.locator("#states-form")
@@ -86,7 +92,8 @@ def test_the_city_builds_a_reporting_type_a_district_files_one_and_the_city_coun
     states.get_by_role("button", name="保存状态").click()
     notice(page, "设置流程状态:已报送、审核中、已办结")
     add_transition(page, "受理", "已报送", "审核中", ("管理员", "编辑"))
-    add_transition(page, "办结", "审核中", "已办结", ("管理员",))
+    add_transition(page, "办结", "审核中", "已办结", ("管理员",), fields=("participants",))
+    expect(page.get_by_text("需填写:参加人数")).to_be_visible()
 
     # A field is edited on its own page and moved up one place; its name and kind stay.
     page.locator("#type-fields tr[data-field=participants]").get_by_role("link", name="修改").click()
@@ -125,13 +132,31 @@ def test_the_city_builds_a_reporting_type_a_district_files_one_and_the_city_coun
     page.locator("#f-matter_kind").select_option("重大活动")
     page.locator("#f-reported_on").fill("2026-11-20")
     page.locator("#f-content").fill("拟于12月召开会员大会,约120人参加。")
-    page.locator("#f-participants").fill("120")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_test_id("state")).to_have_text("已报送")
     page.locator("#workflow").get_by_role("button", name="受理").click()
     expect(page.get_by_test_id("state")).to_have_text("审核中")
-    page.locator("#workflow").get_by_role("button", name="办结").click()
+
+    # 办结 asks for the number of participants: sent empty, it is refused beside the input, in place.
+    workflow = page.locator("#workflow")
+    workflow.get_by_role("button", name="办结").click()
+    with no_reload(page):
+        workflow.get_by_role("button", name="确认办结").click()
+        expect(workflow.get_by_test_id("workflow-message")).to_contain_text("「办结」没有执行")
+        expect(workflow.locator("#t-step_2-participants")).to_have_attribute("aria-invalid", "true")
+        expect(workflow.locator("#t-step_2-participants ~ small.error")).to_have_text("此项必填")
+    expect(page.get_by_test_id("state")).to_have_text("审核中")
+    shot(page, "record-type-transition-fields")
+    workflow.get_by_label("参会人数").fill("120")
+    workflow.get_by_role("button", name="确认办结").click()
     expect(page.get_by_test_id("state")).to_have_text("已办结")
+    record = page.locator("dl.record")
+    expect(record.locator("dt", has_text="参会人数").locator("xpath=following-sibling::dd[1]")).to_have_text("120")
+    expect(page.get_by_test_id("workflow-history").locator("tbody tr").first).to_contain_text("办结")
+    history = page.locator("table.history").last
+    expect(history.locator("tbody tr").first).to_contain_text("办结")
+    history.locator("tbody tr").first.get_by_role("link", name="查看改动").click()
+    expect(page.locator("#diff")).to_contain_text("120")
     shot(page, "record-type-record")
     sign_out(page)
 

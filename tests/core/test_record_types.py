@@ -431,8 +431,11 @@ def test_the_command_line_exports_and_imports_the_same_file_as_the_web(built, ap
         row = session.scalar(select(RecordType).where(RecordType.name == "lixia_report"))
         event = session.scalar(select(AuditEvent).where(AuditEvent.target == "lixia_report"))
         lixia = session.scalar(select(Tenant).where(Tenant.slug == "lixia"))
+        version = session.scalar(select(RecordTypeVersion).where(RecordTypeVersion.record_type_id == row.id))
         assert (row.tenant_id, row.published) == (lixia.id, False)
-        assert event.action == "record_type.created"
+        # No one signed in: the log and the version say the change came from the command line.
+        assert (event.action, event.actor, event.actor_id) == ("record_type.created", "命令行", None)
+        assert version.by_name == "命令行"
     garbage = tmp_path / "garbage.json"
     garbage.write_bytes(b"\xff not json")
     refused = runner.invoke(cli, ["types", "import", str(garbage), "--tenant", "lixia"])

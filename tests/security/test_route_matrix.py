@@ -230,6 +230,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("record_types.publish", "POST"): Route(BUILT_TYPE, ADMIN_CHANGE, data={"on": "0"}, foreign=FOREIGN_ADMIN_POST),
     ("record_types.versions", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
     ("record_types.export", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
+    ("record_types.retire", "POST"): Route(BUILT_TYPE, ADMIN_CHANGE, data={"on": "1"}, foreign=FOREIGN_ADMIN_POST),
+    ("record_types.confirm_delete", "GET"): Route(BUILT_TYPE, ADMIN_PAGE, foreign=FOREIGN_ADMIN_POST),
+    # Deletes lixia's type (it never had a record): after every route that reads it.
+    ("record_types.delete", "POST"): Route(BUILT_TYPE, ADMIN_CHANGE, data={"confirm": "1"}, foreign=FOREIGN_ADMIN_POST),
     # The records API (JSON bodies: the sweep's form bodies are refused as 400 before any write).
     ("entity_api.openapi_document", "GET"): Route({}, statuses(200, 200, 200, 200, 200, 200, 200)),
     ("entity_api.tenant_openapi_document", "GET"): Route(LIXIA, MEMBER_API),
