@@ -341,7 +341,7 @@ def import_command(type_name: str, file: str, slug: str, valid_only: bool, error
         reason = database_problem(fault) or "数据库无法访问,没有保存任何内容。请稍后重试。"
         raise click.ClickException(f"导入中断:{reason}") from None
     if result.created:
-        audit.record(session, "entities.import", tenant_id=tenant.id, target=entity_type.name, actor=None,
+        audit.record(session, "entities.import", tenant_id=tenant.id, target=entity_type.name, actor=audit.COMMAND_LINE,
                      created=result.created, failed=result.failed, file=file[-100:])
         session.commit()
     for error in result.errors[:50]:

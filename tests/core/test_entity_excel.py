@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from core.audit import AuditEvent
 from core.cli import make_cli
 from core.db import session
 from core.entities import excel, service_for
@@ -278,6 +279,10 @@ def test_the_command_line_imports_with_progress_and_exports(app, quanhui, tmp_pa
     result = quanhui("import", "association", str(good), "--tenant", "lixia")
     assert result.exit_code == 0, result.output
     assert "已导入 1 条协会商会" in result.stdout and "(100%)" in result.stderr
+    with system_scope(session):
+        entry = session.scalars(select(AuditEvent).where(AuditEvent.action == "entities.import")
+                                .order_by(AuditEvent.id.desc())).first()
+        assert (entry.actor, entry.detail["created"]) == ("命令行", 1)
 
     out = tmp_path / "out.xlsx"
     result = quanhui("export", "association", str(out), "--tenant", "lixia")
