@@ -3,7 +3,7 @@ from .audit import AuditEvent
 from .auth.models import ApiToken, LoginSession, User
 from .entities.data_versions import TenantDataVersion
 from .entities.files import EntityFile
-from .entities.models import CustomField, Entity, EntityRevision, EntityValue
+from .entities.models import CustomField, Entity, EntityRevision, EntitySearchText, EntityValue
 from .plugin_state import PluginSetting
 from .reports.rollup_cache import KeptRollupRows
 from .platform_flags import PlatformFlag
@@ -11,7 +11,7 @@ from .tenancy import Tenant
 from .vocabularies import Vocabulary
 
 __all__ = [
-    "ApiToken", "AuditEvent", "CustomField", "Entity", "EntityFile", "EntityRevision", "EntityValue",
+    "ApiToken", "AuditEvent", "CustomField", "Entity", "EntityFile", "EntityRevision", "EntitySearchText", "EntityValue",
     "KeptRollupRows", "LoginSession", "PlatformFlag", "PluginSetting", "Tenant", "TenantDataVersion", "User",
     "Vocabulary",
 ]

@@ -1,8 +1,10 @@
 """Finding records of one type: filters, text search, sort and paging on the projections.
 
 :func:`search` (a page) serves the JSON API and the HTML list pages; :func:`matching`
-(the same records as one unpaged, ordered select) serves the Excel export. Every condition runs on ``entity_values`` (the typed, indexed copies of
-the fields marked indexed), never on the JSON ``data``, and a page costs exactly two
+(the same records as one unpaged, ordered select) serves the Excel export. Every
+condition runs on ``entity_values`` (the typed, indexed copies of the fields marked
+indexed) or, for the search words, on ``entity_search_texts`` (all of a record's
+indexed text in one row), never on the JSON ``data``; a page costs exactly two
 queries (the count and the rows), whatever the filters.
 
 Filter keys (the query string of the list, less ``page``, ``per_page``, ``q`` and
@@ -33,7 +35,7 @@ from ..web.pagination import PER_PAGE, Page
 from .definitions import EntityType, Field
 from ..tenancy import Tenant
 from .fields import projection_column
-from .models import Entity, EntityValue
+from .models import Entity, EntitySearchText, EntityValue
 from .published import readable_tenant_ids, reading
 
 #: Most rows one page may ask for.
@@ -258,13 +260,12 @@ def _search_condition(entity_type: EntityType, tenant_ids: tuple[int, ...] | Non
     names = [f.name for f in entity_type.indexed_fields if projection_column(f) == "text_value"]
     if not names:
         return Entity.id.is_(None)  # nothing to search in: nothing matches
-    query = select(EntityValue.entity_id).where(
-        EntityValue.type == entity_type.name,
-        EntityValue.field.in_(names),
-        EntityValue.text_value.icontains(term, autoescape=True),
+    query = select(EntitySearchText.entity_id).where(
+        EntitySearchText.type == entity_type.name,
+        EntitySearchText.text.contains(term.lower(), autoescape=True),  # the text is stored lower-cased
     )
     if tenant_ids is not None:
-        query = query.where(_among(EntityValue.tenant_id, tenant_ids))
+        query = query.where(_among(EntitySearchText.tenant_id, tenant_ids))
     return Entity.id.in_(query)
 
 

@@ -25,7 +25,7 @@ from . import files, uscc
 from .data_versions import note_change
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
-from .models import Entity, EntityRevision, EntityValue
+from .models import Entity, EntityRevision, EntitySearchText, EntityValue
 from .ownership import owner_of, restricted_association
 from .published import readable_tenant_ids, reading
 from .registry import EntityRegistry, schema_for
@@ -325,7 +325,7 @@ class EntityService:
         if expected_version is not None and entity.version != expected_version:
             raise Conflict(entity)
         entity.deleted_at = utcnow()
-        self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
+        self._unproject(entity)
         return self._save(entity_type, entity, "delete", entity.data, None, project=False)
 
     def restore(self, entity_type: EntityType, entity: Entity) -> Entity:
@@ -415,26 +415,35 @@ class EntityService:
 
     def _project(self, entity_type: EntityType, entity: Entity, *, fresh: bool = False) -> None:
         if not fresh:
-            self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
+            self._unproject(entity)
         rows = projection_rows(entity_type, entity.tenant_id, entity.id, entity.data)
         if rows:
             self.session.execute(insert(EntityValue), rows)
+        searched = search_rows(entity_type, rows)
+        if searched:
+            self.session.execute(insert(EntitySearchText), searched)
+
+    def _unproject(self, entity: Entity) -> None:
+        self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
+        self.session.execute(delete(EntitySearchText).where(EntitySearchText.entity_id == entity.id))
 
     def reproject(self, entity_type: EntityType) -> int:
         """Rebuild the projections of every live ``entity_type`` record of this tenant, after
         a field's indexed flag changed in the field designer; returns how many records."""
-        self.session.execute(
-            delete(EntityValue).where(EntityValue.tenant_id == self.tenant.id, EntityValue.type == entity_type.name)
-        )
+        for table in (EntityValue, EntitySearchText):
+            self.session.execute(delete(table).where(table.tenant_id == self.tenant.id, table.type == entity_type.name))
         live = select(Entity.id, Entity.data).where(
             Entity.tenant_id == self.tenant.id, Entity.type == entity_type.name, Entity.deleted_at.is_(None)
         )
-        count, rows = 0, []
+        count, rows, searched = 0, [], []
         for entity_id, data in self.session.execute(live):
             count += 1
-            rows.extend(projection_rows(entity_type, self.tenant.id, entity_id, data or {}))
-        for start in range(0, len(rows), 1000):
-            self.session.execute(insert(EntityValue), rows[start:start + 1000])
+            values = projection_rows(entity_type, self.tenant.id, entity_id, data or {})
+            rows.extend(values)
+            searched.extend(search_rows(entity_type, values))
+        for table, written in ((EntityValue, rows), (EntitySearchText, searched)):
+            for start in range(0, len(written), 1000):
+                self.session.execute(insert(table), written[start:start + 1000])
         note_change(self.session, self.tenant.id)
         return count
 
@@ -564,9 +573,13 @@ class BulkWriter:
              "by_name": by_name, "before": None, "after": data, "reason": None}
             for entity_id, data in zip(ids, held)
         ])
-        values = [row for entity_id, data in zip(ids, held) for row in projection_rows(entity_type, tenant_id, entity_id, data)]
-        if values:
-            connection.execute(EntityValue.__table__.insert(), values)
+        values = [projection_rows(entity_type, tenant_id, entity_id, data) for entity_id, data in zip(ids, held)]
+        rows = [row for record in values for row in record]
+        if rows:
+            connection.execute(EntityValue.__table__.insert(), rows)
+        searched = [row for record in values for row in search_rows(entity_type, record)]
+        if searched:
+            connection.execute(EntitySearchText.__table__.insert(), searched)
         service._changes.extend(Change(entity_type, entity_id, "create", None, data) for entity_id, data in zip(ids, held))
         note_change(service.session, tenant_id)
         self.ids.extend(ids)
@@ -580,6 +593,16 @@ def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, dat
         for field in entity_type.indexed_fields
         for column, value in projection_values(field, data.get(field.name))
     ]
+
+
+def search_rows(entity_type: EntityType, projections: list[dict]) -> list[dict]:
+    """The entity_search_texts row of one record (none without text) from its projection rows."""
+    texts = [row["text_value"] for row in projections if row["text_value"] is not None]
+    if not texts:
+        return []
+    first = projections[0]
+    return [{"tenant_id": first["tenant_id"], "entity_id": first["entity_id"], "type": entity_type.name,
+             "text": "\n".join(texts).lower()}]
 
 
 def _keeping_previous_choices(entity_type: EntityType, previous: dict[str, Any] | None) -> EntityType:

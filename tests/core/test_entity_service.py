@@ -3,13 +3,16 @@ import datetime
 import types
 
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from core.api import PluginMeta, hookimpl
 from core.entities import service_for
 from core.entities.definitions import EntityType, Field
 from core.entities.models import EntityRevision, EntityValue
+from core.entities.query import search
 from core.entities.service import Conflict, Invalid
+from core.migrations import alembic_config, upgrade
 from core.tenancy import TenantScope, use_scope
 
 VALID = {"name": "济南市软件行业协会", "uscc": "51420000MJH200395N", "category": "行业协会", "tags": ["党建示范", "联合会会员"]}
@@ -81,6 +84,33 @@ def test_delete_drops_projections_and_restore_brings_them_back(lixia_service, db
     lixia_service.restore(association, entity)
     assert ("name", VALID["name"]) in projections(db_session, entity.id)
     assert [r.action for r in lixia_service.revisions(entity)] == ["create", "delete", "restore"]
+
+
+def found(service, entity_type, words: str) -> list[int]:
+    return [entity.id for entity in search(service.session, entity_type, tenant=service.tenant, q=words).items]
+
+
+def test_the_search_finds_any_indexed_text_whatever_its_case_and_follows_edits(lixia_service):
+    association = lixia_service.type("association")
+    entity = lixia_service.create(association, {**VALID, "name": "济南市Software协会"})
+    assert found(lixia_service, association, "software 党建示范") == [entity.id]
+    assert found(lixia_service, association, "SOFTWARE") == [entity.id]
+    assert found(lixia_service, association, "示范联合会") == []  # two values never make one match
+    lixia_service.update(association, entity, {**entity.data, "tags": ["科技"]}, entity.version)
+    assert found(lixia_service, association, "党建示范") == []
+    lixia_service.delete(association, entity)
+    assert found(lixia_service, association, "software") == []
+
+
+def test_records_saved_before_the_search_texts_existed_are_found_after_the_upgrade(app, lixia_service):
+    association = lixia_service.type("association")
+    entity = lixia_service.create(association, {**VALID, "name": "济南市Software协会"})
+    lixia_service.commit()
+    engine = app.extensions["quanhui.db"].engine
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(app.extensions["quanhui.plugins"], connection), "0009_rollup_cache")
+    upgrade(engine, app.extensions["quanhui.plugins"])
+    assert found(lixia_service, association, "software 联合会会员") == [entity.id]
 
 
 def watching_plugin(seen):
