@@ -18,8 +18,8 @@ class Result:
     unit: str
     #: The target as written in the issue, e.g. "≤ 5 s" or "≤ 1.5× floor".
     target: str
-    #: Whether the target is met.
-    met: bool
+    #: Whether the target is met; None for a row shown for information, with no target.
+    met: bool | None
     note: str = ""
 
     @property

@@ -107,8 +107,10 @@ def list_request(database: str, url: str, repeat: int) -> list[Result]:
     platform, floor = paired(lambda: _ok(client.get(LIST_PATH)), lambda: _ok(anonymous.get(reference)), repeat)
     app.extensions["quanhui.db"].engine.dispose()
     figure, base = statistics.median(platform), statistics.median(floor)
+    # The issue: "the ratio is what counts, the absolute time is for information".
     return [Result("1 协会列表(筛选+搜索+排序+第 2 页,每页 50)", database, figure, base, "ms",
-                   "≤ 1.5× floor, p50 ≤ 15 ms", figure <= 1.5 * base and figure <= 15,
+                   "≤ 1.5× floor (p50 ≤ 15 ms for information)", figure <= 1.5 * base,
+                   f"p50 {'within' if figure <= 15 else 'above'} 15 ms; "
                    f"p90 {_percentile(platform, 0.9):.1f} / {_percentile(floor, 0.9):.1f} ms")]
 
 
@@ -142,17 +144,21 @@ def rollup(database: str, url: str, repeat: int) -> list[Result]:
     cold = timed(platform, before=lambda: _forget_kept_rows(engine), repeat=3)
     engine.dispose()
     base = statistics.median(slow)
-    target = "≥ 10× faster than floor, p50 ≤ 30 ms"
     results = []
-    for label, times, note in (
-        ("", fast, ("same figures as the scan" if same else "FIGURES DIFFER from the scan")
+    for label, times, target, note in (
+        ("", fast, "≥ 10× faster than floor (p50 ≤ 30 ms for information)",
+         ("same figures as the scan" if same else "FIGURES DIFFER from the scan")
          + f"; {len(answer[0]['rows'])} tenants, two report requests vs two queries; each tenant's rows kept"),
-        (f",{DISTRICT} 刚改了一条记录", changed, f"{DISTRICT} counted again, the other tenants' rows kept"),
-        (",冷启动(所有单位重算)", cold, "every tenant counted, as after an upgrade; 3 runs"),
+        (f",{DISTRICT} 刚改了一条记录", changed, "for information",
+         f"{DISTRICT} counted again, the other tenants' rows kept"),
+        (",冷启动(所有单位重算)", cold, "for information", "every tenant counted, as after an upgrade; 3 runs"),
     ):
         figure = statistics.median(times)
-        results.append(Result("2 全市汇总:区县×状态、区县×两个覆盖" + label, database, figure, base, "ms", target,
-                              base >= 10 * figure and figure <= 30, f"{base / figure:,.1f}× faster; {note}"))
+        first = not results
+        met = (base >= 10 * figure and same) if first else None
+        within = f", p50 {'within' if figure <= 30 else 'above'} 30 ms" if first else ""
+        results.append(Result("2 全市汇总:区县×状态、区县×两个覆盖" + label, database, figure, base, "ms", target, met,
+                              f"{base / figure:,.1f}× faster{within}; {note}"))
     return results
 
 
@@ -498,7 +504,8 @@ def _row(result: Result) -> list[str]:
     ratio = result.ratio
     return [result.scenario, result.database, f"{_number(result.figure)} {result.unit}",
             f"{_number(result.floor)} {result.unit}" if result.floor is not None else "-",
-            f"{ratio:.2f}×" if ratio is not None else "-", result.target, "yes" if result.met else "NO", result.note]
+            f"{ratio:.2f}×" if ratio is not None else "-", result.target,
+            "-" if result.met is None else "yes" if result.met else "NO", result.note]
 
 
 HEADER = ["scenario", "database", "figure", "floor", "ratio", "target", "met", "note"]
