@@ -206,37 +206,29 @@ def change_item(tenant, name, part, item, action):
     method = methods.get((part, action))
     if method is None:
         abort(404)
-    try:
-        summary = method(name, item)
-    except UnknownType:
-        abort(404)
-    except DesignError as refusal:
-        abort(409, refusal.errors.get("", "无法完成这项修改"))
-    return _done(name, summary)
+    return _applied(name, lambda: method(name, item))
 
 
 @bp.post("/<name>/publish")
 @require_permission("entities.design")
 def publish(tenant, name):
-    builder_ = _builder()
-    try:
-        summary = builder_.publish(name, request.form.get("on") == "1")
-    except UnknownType:
-        abort(404)
-    except DesignError as refusal:
-        abort(409, refusal.errors.get("", ""))
-    return _done(name, summary)
+    return _applied(name, lambda: _builder().publish(name, request.form.get("on") == "1"))
 
 
 @bp.post("/<name>/retire")
 @require_permission("entities.design")
 def retire(tenant, name):
+    return _applied(name, lambda: _builder().retire(name, request.form.get("on") == "1"))
+
+
+def _applied(name: str, change):
+    """Run one change of the builder: 404 for an unknown type, 409 with the reason when refused."""
     try:
-        summary = _builder().retire(name, request.form.get("on") == "1")
+        summary = change()
     except UnknownType:
         abort(404)
     except DesignError as refusal:
-        abort(409, refusal.errors.get("", ""))
+        abort(409, refusal.errors.get("", "无法完成这项修改"))
     return _done(name, summary)
 
 
