@@ -126,3 +126,6 @@ def test_the_city_cannot_take_a_name_a_district_added_and_the_district_not_a_ret
     reused = extended.post(DESIGNER, data={"name": "participants", "label": "列席人数", "kind": "integer"})
     assert reused.status_code == 422
     assert "字段名 participants 已被上级单位停用的字段「参加人数」使用(数据仍保留),请换一个" in reused.get_data(as_text=True)
+    citys = extended.post(DESIGNER, data={"name": "matter_kind", "label": "类别", "kind": "text"})
+    assert citys.status_code == 422
+    assert "字段名 matter_kind 已被济南市设计的类型字段「" in citys.get_data(as_text=True)

@@ -44,6 +44,8 @@ def test_a_retired_type_leaves_the_navigation_and_takes_no_new_records_but_keeps
     assert page.status_code == 403 and REFUSED in page.get_data(as_text=True)
     refused = editor.post(f"/api/v1/lixia/entities/{TYPE}", json={"title": "停用后再报"})
     assert refused.status_code == 403 and refused.json["error"]["message"] == REFUSED
+    excel_page = lixia.get(f"/lixia/entities/{TYPE}/excel/").get_data(as_text=True)
+    assert REFUSED in excel_page and 'id="import-form"' not in excel_page
     template = lixia.get(f"/lixia/entities/{TYPE}/excel/template.xlsx").data
     upload = {"file": (io.BytesIO(template), "重大事项.xlsx"), "import_id": "a" * 24}
     imported = lixia.post(f"/lixia/entities/{TYPE}/excel/import", data=upload, content_type="multipart/form-data")
