@@ -420,7 +420,7 @@ def _remove_tenant_records(url: str, slug: str) -> None:
             # to it, by an entity_id no index leads with: a scan of the table per record.
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
         tenant_id = connection.execute(text("SELECT id FROM tenants WHERE slug = :slug"), {"slug": slug}).scalar_one()
-        for table in ("entity_values", "entity_revisions", "entities"):
+        for table in ("entity_search_texts", "entity_values", "entity_revisions", "entities"):
             connection.execute(text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": tenant_id})
     engine.dispose()
 
