@@ -76,7 +76,7 @@ def _uscc_check(value: str) -> None:
 
 
 def _phone_check(value: str) -> None:
-    if PHONE.match(value):
+    if PHONE.fullmatch(value):  # match() would let "$" pass a trailing line break
         return
     if any(ch.isdigit() and not ch.isascii() for ch in value):
         raise ValidationError("电话号码请用半角数字 0-9 填写(不能用全角数字或其他文字的数字)")

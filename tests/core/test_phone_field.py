@@ -30,3 +30,9 @@ def test_the_api_refuses_arabic_indic_digits_with_the_same_message(api_client):
     assert refused.json["error"]["fields"] == {"contact_phone": [HALF_WIDTH_ONLY]}
     created = api.post("/api/v1/lixia/entities/association", json=association(5, "13905310000"))
     assert created.status_code == 201 and created.json["data"]["contact_phone"] == "13905310000"
+
+
+def test_a_line_break_pasted_after_the_number_is_trimmed_not_stored(api_client):
+    api = api_client("lixia", "editor")
+    created = api.post("/api/v1/lixia/entities/association", json=association(6, "13905310000\n"))
+    assert created.status_code == 201 and created.json["data"]["contact_phone"] == "13905310000"
