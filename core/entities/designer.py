@@ -513,8 +513,9 @@ class FieldDesigner:
         """Why ``name`` cannot be added here, or ''."""
         system = layout.entity_type.field(name)
         if system is not None:
-            builder = self.built_by(layout.entity_type.name)
-            return f"字段名 {name} 已被{f'{builder}设计的类型字段' if builder else '系统字段'}「{system.label}」使用"
+            received = layout.entity_type.name in self.received()
+            where = f"{self.built_by(layout.entity_type.name)}设计的类型字段" if received else "系统字段"
+            return f"字段名 {name} 已被{where}「{system.label}」使用"
         for row in layout.inherited:
             if row.field.name == name:
                 return f"字段名 {name} 已被上级单位({row.tenant_name})添加的字段「{row.field.label}」使用"
