@@ -66,11 +66,12 @@ def page(tenant, type_name):
 
 def _page_context(entity_type: EntityType, **extra) -> dict:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    closed = current_service().creation_refusal(entity_type) if has_permission("entities.import") else None
+    may_import = has_permission("entities.import")
+    closed = current_service().creation_refusal(entity_type) if may_import else None
     return {
         "entity_type": entity_type,
         "import_id": secrets.token_urlsafe(18),
-        "can_import": has_permission("entities.import") and closed is None,
+        "can_import": may_import and closed is None,
         # Why this user, who may import, cannot import this type here (a retired type...).
         "closed": closed,
         "max_mb": round(limit / 1024 / 1024) if limit else None,

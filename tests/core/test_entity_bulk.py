@@ -7,23 +7,14 @@ import pytest
 from sqlalchemy import func, select
 
 from core.api import PluginMeta, hookimpl
-from core.entities import service_for
 from core.entities.models import Entity, EntityRevision, EntityValue
 from core.entities.service import Invalid
 from core.entities.uscc import make
-from core.tenancy import TenantScope, use_scope
 
 
 def row(number: int, **extra) -> dict:
     return {"name": f"济南市第{number}行业协会", "uscc": make("5", "1", "370102", number), "category": "行业协会",
             "member_count": str(number), "tags": ["科技", "制造"], **extra}
-
-
-@pytest.fixture
-def lixia_service(app, db_session, tenant):
-    lixia = tenant("lixia")
-    with use_scope(db_session, TenantScope.of(lixia)):
-        yield service_for(lixia)
 
 
 def stored(db_session, entity_id):

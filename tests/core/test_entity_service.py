@@ -18,13 +18,6 @@ from core.tenancy import TenantScope, use_scope
 VALID = {"name": "济南市软件行业协会", "uscc": "51420000MJH200395N", "category": "行业协会", "tags": ["党建示范", "联合会会员"]}
 
 
-@pytest.fixture
-def lixia_service(app, db_session, tenant):
-    lixia = tenant("lixia")
-    with use_scope(db_session, TenantScope.of(lixia)):
-        yield service_for(lixia)
-
-
 def projections(db_session, entity_id):
     rows = db_session.scalars(select(EntityValue).where(EntityValue.entity_id == entity_id))
     return sorted((v.field, v.text_value or (v.num_value and int(v.num_value)) or v.date_value) for v in rows)
