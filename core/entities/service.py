@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import Connection, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +24,7 @@ from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import ScopeError, Tenant, system_scope
 from . import files, uscc
+from .bulk_sql import insert_rows, is_postgresql, reserve_ids
 from .data_versions import note_change
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
@@ -459,6 +462,8 @@ class EntityService:
         A plugin reacting to a change may change records itself through its own service;
         those changes are committed by that service.
         """
+        if self._bulk is not None:
+            self._bulk.settle()
         self.session.commit()
         changes, self._changes = self._changes, []
         for change in changes:
@@ -468,6 +473,8 @@ class EntityService:
             )
 
     def rollback(self) -> None:
+        if self._bulk is not None:
+            self._bulk.settle(quiet=True)
         self.session.rollback()
         self._changes = []
         if self.actor is not None and self.actor in self.session:
@@ -489,6 +496,13 @@ class BulkWriter:
     record by record: when one does, the held rows are written, the row is checked
     again, and from then on every row is written before the next is checked. A type
     that refers to itself is written row by row for the same reason.
+
+    A full batch is written by a thread of the writer's own, on the session's
+    connection, while the next rows are checked: checking is Python's work and writing
+    mostly the database's, so on two cores they overlap (``python -m bench.run``
+    scenario 4). One batch is in flight at a time, and anything else that runs a
+    statement on that connection, :meth:`flush`, :meth:`discard` and the service's
+    commit and rollback first wait for it.
     """
 
     def __init__(self, service: EntityService, entity_type: EntityType, *, batch: int = BULK_BATCH):
@@ -504,15 +518,26 @@ class BulkWriter:
         self._held: list[dict[str, Any]] = []
         #: The ids of the records written so far, in the order they were added.
         self.ids: list[int] = []
+        self._writer: ThreadPoolExecutor | None = None
+        self._in_flight: tuple[list[dict[str, Any]], Future] | None = None
+        self._watched: list = []
 
     def __enter__(self) -> BulkWriter:
         self.service._bulk = self
         event.listen(self._session, "do_orm_execute", self._count_read)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quanhui-bulk")
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        event.remove(self._session, "do_orm_execute", self._count_read)
-        self.service._bulk = None
+    def __exit__(self, exc_type, *exc_info) -> None:
+        try:
+            self.settle(quiet=exc_type is not None)
+        finally:
+            self._writer.shutdown()
+            for connection in self._watched:
+                event.remove(connection, "before_cursor_execute", self._wait_for_batch)
+            self._watched = []
+            event.remove(self._session, "do_orm_execute", self._count_read)
+            self.service._bulk = None
 
     @property
     def _session(self) -> Session:
@@ -538,51 +563,126 @@ class BulkWriter:
             data = self.check(raw)
         self._held.append(data)
         if len(self._held) >= self.batch:
-            self.flush()
+            self._send()
 
     def discard(self) -> None:
         """Forget the held rows (the caller rolls back what was written)."""
+        self.settle(quiet=True)
         self._held = []
         self.ids = []
 
     def flush(self) -> None:
-        """Write the held rows: one multi-row INSERT per table, on the session's connection
-        (the ORM's per-row bookkeeping is what a bulk write saves)."""
+        """Write the held rows and wait until every row added so far is written."""
+        self._send()
+        self.settle()
+
+    def settle(self, *, quiet: bool = False) -> None:
+        """Wait for the batch in flight and take in its ids; with ``quiet``, drop its error
+        (the transaction is being rolled back anyway)."""
+        if self._in_flight is None:
+            return
+        (held, writing), self._in_flight = self._in_flight, None
+        try:
+            ids = writing.result()
+        except BaseException:
+            if quiet:
+                return
+            raise
+        self.service._changes.extend(Change(self.entity_type, entity_id, "create", None, data)
+                                     for entity_id, data in zip(ids, held))
+        self.ids.extend(ids)
+
+    def _send(self) -> None:
+        """Hand the held rows to the writer thread (after the batch before them is written)."""
         if not self._held:
             return
-        service, entity_type = self.service, self.entity_type
-        held, self._held = self._held, []
-        now, actor_id, tenant_id = utcnow(), service._actor_id, service.tenant.id
+        self.settle()
+        service = self.service
+        tenant_id = service.tenant.id
         scope = getattr(service.session, "scope", None)
         if scope is None or not (scope.system or tenant_id in scope.write_ids):
             raise ScopeError(f"不能向租户 {tenant_id} 写入数据")
         connection = service.session.connection()
+        if connection not in self._watched:
+            event.listen(connection, "before_cursor_execute", self._wait_for_batch)
+            self._watched.append(connection)
+        held, self._held = self._held, []
+        batch = _Batch(connection, self.entity_type, tenant_id, service._actor_id,
+                       getattr(service.actor, "username", "") or "", utcnow(), held)
+        note_change(service.session, tenant_id)
+        self._in_flight = (held, self._writer.submit(batch.write))
+
+    def _wait_for_batch(self, *_statement) -> None:
+        """Before a statement on the writer's connection: the batch in flight comes first,
+        unless this is the writer thread writing it."""
+        if self._in_flight is not None and not _writing.active:
+            self.settle()
+
+
+class _WriterThread(threading.local):
+    """Whether the current thread is a bulk writer's, writing a batch."""
+
+    active = False
+
+
+_writing = _WriterThread()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Batch:
+    """One batch of validated rows and everything needed to write it away from the
+    request's thread (no session, no app context: the connection and plain values)."""
+
+    connection: Connection
+    entity_type: EntityType
+    tenant_id: int
+    actor_id: int | None
+    by_name: str
+    now: Any
+    held: list[dict[str, Any]]
+
+    def write(self) -> list[int]:
+        """One multi-row INSERT per table (the ORM's per-row bookkeeping is what a bulk
+        write saves); the new records' ids, in order."""
+        _writing.active = True
+        try:
+            return self._write()
+        finally:
+            _writing.active = False
+
+    def _write(self) -> list[int]:
+        entity_type, tenant_id, held = self.entity_type, self.tenant_id, self.held
+        ids = self._write_records()
+        stamp = {"tenant_id": tenant_id, "version": 1, "action": "create", "at": self.now, "by": self.actor_id,
+                 "by_name": self.by_name, "before": None, "reason": None}
+        insert_rows(self.connection, EntityRevision.__table__,
+                    [{"entity_id": entity_id, "after": data} for entity_id, data in zip(ids, held)], stamp)
+        values = [projection_rows(entity_type, tenant_id, entity_id, data) for entity_id, data in zip(ids, held)]
+        insert_rows(self.connection, EntityValue.__table__, [row for record in values for row in record])
+        insert_rows(self.connection, EntitySearchText.__table__,
+                    [row for record in values for row in search_rows(entity_type, record)])
+        return ids
+
+    def _write_records(self) -> list[int]:
+        """The entities rows; their ids. An association owns itself, so its owner is its
+        own id: known up front where ids can be reserved, set just after elsewhere."""
+        connection, entity_type, held = self.connection, self.entity_type, self.held
         entities = Entity.__table__
+        stamp = {"tenant_id": self.tenant_id, "type": entity_type.name, "version": 1, "created_at": self.now,
+                 "updated_at": self.now, "created_by": self.actor_id, "updated_by": self.actor_id}
+        if is_postgresql(connection):
+            ids = reserve_ids(connection, entities, len(held))
+            insert_rows(connection, entities, [{"id": entity_id, "data": data, "owner_id": owner_of(entity_type, entity_id, data)}
+                                               for entity_id, data in zip(ids, held)], stamp)
+            return ids
         ids = list(connection.execute(
             entities.insert().returning(entities.c.id, sort_by_parameter_order=True),
-            [{"tenant_id": tenant_id, "type": entity_type.name, "data": data, "version": 1,
-              "owner_id": owner_of(entity_type, None, data), "created_at": now, "updated_at": now,
-              "created_by": actor_id, "updated_by": actor_id} for data in held],
+            [{**stamp, "data": data, "owner_id": owner_of(entity_type, None, data)} for data in held],
         ).scalars())
         own = [entity_id for entity_id, data in zip(ids, held) if owner_of(entity_type, entity_id, data) == entity_id]
         if own:
             connection.execute(entities.update().where(entities.c.id.in_(own)).values(owner_id=entities.c.id))
-        by_name = getattr(service.actor, "username", "") or ""
-        connection.execute(EntityRevision.__table__.insert(), [
-            {"tenant_id": tenant_id, "entity_id": entity_id, "version": 1, "action": "create", "at": now, "by": actor_id,
-             "by_name": by_name, "before": None, "after": data, "reason": None}
-            for entity_id, data in zip(ids, held)
-        ])
-        values = [projection_rows(entity_type, tenant_id, entity_id, data) for entity_id, data in zip(ids, held)]
-        rows = [row for record in values for row in record]
-        if rows:
-            connection.execute(EntityValue.__table__.insert(), rows)
-        searched = [row for record in values for row in search_rows(entity_type, record)]
-        if searched:
-            connection.execute(EntitySearchText.__table__.insert(), searched)
-        service._changes.extend(Change(entity_type, entity_id, "create", None, data) for entity_id, data in zip(ids, held))
-        note_change(service.session, tenant_id)
-        self.ids.extend(ids)
+        return ids
 
 
 def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, data: dict[str, Any]) -> list[dict]:

@@ -100,3 +100,27 @@ def test_a_check_that_reads_the_database_sees_the_rows_held_before_it(lixia_serv
     with pytest.raises(Invalid) as refused:
         lixia_service.create_many(association, rows)
     assert refused.value.errors == {"5.category": ["商会最多 3 家"]}
+
+
+def test_a_batch_that_fails_to_write_fails_the_whole_write_and_keeps_nothing(lixia_service, db_session, monkeypatch):
+    from core.entities import service
+
+    association = lixia_service.type("association")
+    before = db_session.scalar(select(func.count(Entity.id)))
+    written = service.projection_rows
+    batches = []
+
+    def third_batch_fails(entity_type, tenant_id, entity_id, data):
+        if data["name"] == "济南市第21行业协会":
+            raise RuntimeError("the disk is full")
+        batches.append(entity_id)
+        return written(entity_type, tenant_id, entity_id, data)
+
+    monkeypatch.setattr(service, "projection_rows", third_batch_fails)
+    with pytest.raises(RuntimeError, match="the disk is full"), lixia_service.bulk(association, batch=10) as writer:
+        for number in range(1, 41):
+            writer.add(row(number))
+        writer.flush()
+    lixia_service.rollback()
+    assert len(batches) == 20
+    assert db_session.scalar(select(func.count(Entity.id))) == before
