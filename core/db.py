@@ -65,8 +65,12 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "begin", _forget_writes)
+    event.listen(engine, "before_cursor_execute", _note_writes)
+    event.listen(engine, "handle_error", _note_failure)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -104,10 +108,43 @@ def _get_session() -> Session:
     return g.quanhui_session
 
 
-def _close_session(_exc) -> None:
+def _close_session(exc) -> None:
     db_session = g.pop("quanhui_session", None)
-    if db_session is not None:
-        db_session.close()
+    if db_session is None:
+        return
+    if exc is None and _only_read(db_session):
+        # The same end as a rollback, but psycopg forgets its prepared statements at every
+        # ROLLBACK: ending a request that only read with COMMIT lets the next requests on
+        # this connection skip planning (python -m bench.run, scenario 3).
+        db_session.commit()
+    db_session.close()
+
+
+#: ``Connection.info`` key: the transaction ran something besides reads, or a statement
+#: failed, so it must end with ROLLBACK when nobody committed it.
+UNCOMMITTABLE = "quanhui.uncommittable"
+_READS = ("SELECT ", "SET LOCAL ROLE ", "SHOW ")
+
+
+def _forget_writes(connection) -> None:
+    connection.info[UNCOMMITTABLE] = False
+
+
+def _note_writes(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if not statement.lstrip()[:15].upper().startswith(_READS):
+        connection.info[UNCOMMITTABLE] = True
+
+
+def _note_failure(context) -> None:
+    if context.connection is not None:
+        context.connection.info[UNCOMMITTABLE] = True
+
+
+def _only_read(db_session: Session) -> bool:
+    """Whether the session's open transaction holds nothing a rollback would undo."""
+    if not db_session.in_transaction() or db_session.new or db_session.dirty or db_session.deleted:
+        return False
+    return not db_session.connection().info.get(UNCOMMITTABLE, True)
 
 
 #: The session of the current app context.
