@@ -262,3 +262,25 @@ def test_the_app_role_owns_nothing_and_bypasses_nothing(db_session):
         text("SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = :r)"),
         {"r": APP_ROLE},
     ) == 0
+
+
+def test_policies_read_the_scope_once_per_statement_and_old_ones_are_rewritten(app, db_session):
+    """A sub-select (an InitPlan) instead of parsing the id list again for every row;
+    rewrite_tenant_policies brings a policy written the old way up to date."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from core.migrations.rls import rewrite_tenant_policies
+
+    def clauses():
+        return dict(db_session.execute(text(
+            "SELECT policyname, coalesce(qual, with_check) FROM pg_policies WHERE tablename = 'noticeboard_notices'")).all())
+
+    assert all("SELECT" in clause for clause in clauses().values())
+    inline = "tenant_id = ANY (string_to_array(nullif(current_setting('quanhui.read_ids', true), ''), ',')::bigint[])"
+    with use_scope(db_session, SYSTEM):
+        db_session.execute(text(f"ALTER POLICY noticeboard_notices_read ON noticeboard_notices USING ({inline})"))
+        assert "SELECT" not in clauses()["noticeboard_notices_read"]
+        rewrite_tenant_policies(Operations(MigrationContext.configure(db_session.connection())))
+        assert "SELECT" in clauses()["noticeboard_notices_read"]
+        db_session.commit()
