@@ -26,9 +26,10 @@ tag, so such groups do not add up to the number of records.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, distinct, func, select
@@ -38,7 +39,7 @@ from ..entities.definitions import EntityType, Field
 from ..entities.fields import projection_column
 from ..entities.models import Entity, EntityValue
 from ..entities.query import RANGE_OPERATORS, QueryError, parse_filters
-from ..tenancy import Tenant
+from ..tenancy import SCOPE_KEY, Tenant, TenantScope, use_scope
 from .definitions import ReportContext
 
 TENANT = "tenant"
@@ -125,20 +126,30 @@ def _grouped(context, type_name, group_by, where, summed):
         if sum_field is None or not sum_field.indexed or projection_column(sum_field) != "num_value" or sum_field.kind in ("boolean", "reference"):
             raise QueryError(summed, f"字段 {summed} 不是建了索引的数字或金额字段,不能求和")
 
-    live = [Entity.type == entity_type.name, Entity.deleted_at.is_(None), Entity.tenant_id.in_(ids)]
-    live += _where(entity_type, ids, where or {})
+    session = context.session
+    with _reading_only(session, ids) as confined:
+        # Confined, the scope is the one tenant condition on each table: PostgreSQL
+        # multiplies the selectivities of repeated ones and then misjudges the joins.
+        restrict = None if confined else ids
+        by_tenant = session.get_bind().dialect.name != "postgresql"
+        return _run(session, entity_type, group_by, fields, sum_field, where or {}, ids, restrict, by_tenant)
+
+
+def _run(session, entity_type, group_by, fields, sum_field, where, ids, restrict, by_tenant):
+    live = [Entity.type == entity_type.name, Entity.deleted_at.is_(None), *_within(Entity.tenant_id, restrict)]
+    live += _where(entity_type, where, restrict)
 
     group_columns, labels, joins = [], [], []
     for field in fields:
         value = aliased(EntityValue)
-        joins.append((value, _value_join(value, entity_type, field)))
+        joins.append((value, _value_join(value, entity_type, field, by_tenant)))
         column = getattr(value, projection_column(field))
         group_columns.append(column)
         labels.append(column.label(field.name))
     measures = [func.count(distinct(Entity.id)).label("count")]
     if sum_field is not None:
         amount = aliased(EntityValue)
-        joins.append((amount, _value_join(amount, entity_type, sum_field)))
+        joins.append((amount, _value_join(amount, entity_type, sum_field, by_tenant)))
         measures.append(func.coalesce(func.sum(amount.num_value), 0).label("sum"))
 
     if TENANT in group_by:
@@ -158,7 +169,7 @@ def _grouped(context, type_name, group_by, where, summed):
         statement = statement.outerjoin(alias, on)
     statement = statement.group_by(*grouping, *group_columns).order_by(*order)
 
-    rows = [dict(row._mapping) for row in context.session.execute(statement)]
+    rows = [dict(row._mapping) for row in session.execute(statement)]
     for row in rows:
         row["count"] = int(row["count"] or 0)
         if "sum" in row:
@@ -169,21 +180,43 @@ def _grouped(context, type_name, group_by, where, summed):
     return _sorted(rows, [(field.name, field.choices) for field in fields], keep_first=TENANT in group_by)
 
 
-def _value_join(value, entity_type: EntityType, field: Field):
+def _value_join(value, entity_type: EntityType, field: Field, by_tenant: bool):
+    """A record's values of ``field``. SQLite reaches them along the (tenant, record) index
+    only when told the tenant; PostgreSQL, told it, may merge the two tables on the tenant
+    alone and compare every pair of rows within it, so it joins by record id only."""
     return and_(
         value.entity_id == Entity.id,
-        value.tenant_id == Entity.tenant_id,
+        *((value.tenant_id == Entity.tenant_id,) if by_tenant else ()),
         value.type == entity_type.name,
         value.field == field.name,
     )
 
 
-def _where(entity_type: EntityType, ids: tuple[int, ...], where: Mapping[str, Any]) -> list:
+@contextlib.contextmanager
+def _reading_only(session, ids: tuple[int, ...]) -> Iterator[bool]:
+    """The session's scope narrowed to read exactly ``ids``, if it may read them all
+    (yields True); otherwise the scope as it is (False)."""
+    scope = session.info.get(SCOPE_KEY)
+    wanted = frozenset(ids)
+    if scope is None or not (scope.system or wanted <= scope.read_ids):
+        yield False
+        return
+    with use_scope(session, TenantScope(scope.tenant_id, wanted, frozenset())):
+        yield True
+
+
+def _within(column, restrict: tuple[int, ...] | None) -> tuple:
+    """``column IN restrict``; nothing when the scope already confines the statement (None)."""
+    return () if restrict is None else (column.in_(restrict),)
+
+
+def _where(entity_type: EntityType, where: Mapping[str, Any], restrict: tuple[int, ...] | None) -> list:
     conditions = []
     for condition in parse_filters(entity_type, where):
         column = getattr(EntityValue, projection_column(condition.field))
         matching = select(EntityValue.entity_id).where(
-            EntityValue.tenant_id.in_(ids), EntityValue.type == entity_type.name, EntityValue.field == condition.field.name
+            *_within(EntityValue.tenant_id, restrict), EntityValue.type == entity_type.name,
+            EntityValue.field == condition.field.name,
         )
         if condition.op == "eq":
             conditions.append(Entity.id.in_(matching.where(column.in_(condition.values))))

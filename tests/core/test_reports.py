@@ -24,7 +24,7 @@ from core.reports import Chart, Column, Parameter, Report, ReportDefinitionError
 from core.reports.definitions import ReportContext
 from core.reports.excel import HEADER_ROW
 from core.reports.registry import ReportRegistry
-from core.tenancy import TenantScope, tenant_by_slug, use_scope
+from core.tenancy import SCOPE_KEY, TenantScope, tenant_by_slug, use_scope
 
 STATUS = "/{slug}/reports/association_status"
 STATUS_API = "/api/v1/{slug}/reports/association_status"
@@ -396,6 +396,20 @@ def test_count_by_filters_and_groups_on_the_projections(db_session):
         with pytest.raises(ValueError):
             sum_by(context, "association", "status")
 
+
+
+def test_count_by_counts_the_contexts_tenants_alone_whatever_more_the_session_may_read(db_session):
+    associations("lixia", {"status": "正常"}, {"status": "正常"})
+    associations("shizhong", {"status": "正常"})
+    lixia, shizhong = tenant_by_slug(session, "lixia"), tenant_by_slug(session, "shizhong")
+    both = TenantScope.of(lixia).widened_to([shizhong.id])
+    for scope in (both, TenantScope.of(shizhong)):  # may read more; may not read lixia at all
+        with use_scope(session, scope):
+            counted = count_by(_context("lixia"), "association", group_by=("tenant", "status"))
+            assert session.info[SCOPE_KEY] == scope  # narrowed for the count alone
+        expected = 2 if lixia.id in scope.read_ids else 0
+        assert [(row["tenant"], row["status"], row["count"]) for row in counted] == [
+            ("历下区", "正常" if expected else None, expected)]
 
 def test_definitions_are_checked():
     with pytest.raises(ReportDefinitionError):
