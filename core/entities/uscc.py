@@ -20,6 +20,7 @@ makes ``validate`` fail.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -208,12 +209,15 @@ def organisation_check_digit(code8: str) -> str:
     return str(check)
 
 
+@functools.lru_cache(maxsize=1024)
 def validate(code: str | None) -> USCCResult:
     """Validate a code (after :func:`normalise`).  Errors are listed in a fixed order:
 
     empty; length; characters outside the alphabet; department; organisation type;
     division code; check character.  Empty, wrong length and bad characters stop the
-    checks there (the later ones would be meaningless).
+    checks there (the later ones would be meaningless). Results are immutable and kept
+    for the last 1,024 codes: saving a record checks its code twice (for a confirmed
+    exception, then as the field's own check).
     """
     text = normalise(code)
     if not text:
