@@ -20,7 +20,7 @@ from . import __version__
 from .auth.accounts import AccountError, create_api_token, create_user
 from .auth.models import User
 from .db import get_db, session
-from .plugin_state import PluginStateError, enabled_names, set_enabled, set_offered
+from .plugin_state import PluginStateError, enabled_in, enabled_names, set_enabled, set_offered
 from .plugins import PluginRegistry
 from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
 from .web.app import create_app
@@ -449,7 +449,6 @@ def plugins_list():
     """列出已安装的插件、版本、实现的钩子和启用的租户。"""
     registry = _registry()
     tenants = list(session.scalars(select(Tenant).order_by(Tenant.position)))
-    live = {t.slug: enabled_names(session, registry, t) for t in tenants}
     for plugin in registry.plugins.values():
         meta = plugin.meta
         title = f"{meta.title} {meta.version}" if meta else ""
@@ -458,7 +457,8 @@ def plugins_list():
             click.echo(f"    原因:{plugin.error}")
         if plugin.loaded:
             click.echo(f"    钩子:{', '.join(registry.hooks_of(plugin.name)) or '无'}")
-            where = [slug for slug, names in live.items() if plugin.name in names]
+            enabled = enabled_in(session, registry, plugin.name, [t.id for t in tenants])
+            where = [t.slug for t in tenants if t.id in enabled]
             shown = "全部租户" if meta.always_on else (", ".join(where) or "未启用")
             click.echo(f"    启用于:{shown}")
 
