@@ -209,17 +209,21 @@ def organisation_check_digit(code8: str) -> str:
     return str(check)
 
 
-@functools.lru_cache(maxsize=1024)
 def validate(code: str | None) -> USCCResult:
     """Validate a code (after :func:`normalise`).  Errors are listed in a fixed order:
 
     empty; length; characters outside the alphabet; department; organisation type;
     division code; check character.  Empty, wrong length and bad characters stop the
-    checks there (the later ones would be meaningless). Results are immutable and kept
-    for the last 1,024 codes: saving a record checks its code twice (for a confirmed
-    exception, then as the field's own check).
+    checks there (the later ones would be meaningless).
     """
-    text = normalise(code)
+    return _validate(normalise(code))
+
+
+@functools.lru_cache(maxsize=1024)
+def _validate(text: str) -> USCCResult:
+    """The checks of :func:`validate` on a normalised code. Results are immutable and kept
+    for the last 1,024 codes: saving a record checks its code twice (for a confirmed
+    exception, then as the field's own check)."""
     if not text:
         return USCCResult(text, (USCCError("empty", "统一社会信用代码不能为空"),))
     if len(text) != 18:

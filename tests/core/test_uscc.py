@@ -330,3 +330,9 @@ def test_module_exports():
     for name in ("validate", "normalise", "describe", "make", "check_character",
                  "organisation_check_digit", "ALPHABET", "USCCResult"):
         assert name in uscc.__all__
+
+
+def test_a_value_that_is_not_text_is_refused_like_any_bad_code():
+    """The JSON API may send a list or an object where a code belongs."""
+    for value in ([None], {"code": "x"}, 91370102):
+        assert not validate(value).ok
