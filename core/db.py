@@ -10,7 +10,8 @@ import datetime as dt
 from pathlib import Path
 
 from flask import current_app, g
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -47,6 +48,14 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def upsert(bind, table: Table, rows: list[dict], keys: list, changes):
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` on SQLite and PostgreSQL alike;
+    ``changes(excluded)`` gives the columns to set on a conflict."""
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(rows)
+    return statement.on_conflict_do_update(index_elements=keys, set_=changes(statement.excluded))
 
 
 def utcnow() -> dt.datetime:

@@ -41,6 +41,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
 
 def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
     """``count`` new ids of ``table``'s serial ``id``, ascending (PostgreSQL only)."""
-    sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name})
-    return list(connection.scalars(text("SELECT nextval(:sequence) FROM generate_series(1, :count) ORDER BY 1"),
-                                   {"sequence": sequence, "count": count}))
+    return list(connection.scalars(
+        text("SELECT nextval((SELECT pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :count) ORDER BY 1"),
+        {"table": table.name, "count": count},
+    ))

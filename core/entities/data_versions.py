@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Index, event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..db import Base, BigId
+from ..db import Base, BigId, upsert
 from ..tenancy import ScopedSession, TenantOwned, system_scope
 
 #: ``session.info`` key: the ids of the tenants whose records this transaction changed.
@@ -54,10 +53,8 @@ def _bump_changed(session: Session) -> None:
     if not changed:
         return
     table = TenantDataVersion.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values([{"tenant_id": tenant_id, "version": 1} for tenant_id in sorted(changed)])
-    statement = statement.on_conflict_do_update(index_elements=[table.c.tenant_id],
-                                                set_={"version": table.c.version + 1})
+    statement = upsert(session.get_bind(), table, [{"tenant_id": tenant_id, "version": 1} for tenant_id in sorted(changed)],
+                       [table.c.tenant_id], lambda _excluded: {"version": table.c.version + 1})
     # Each noted tenant passed the scope check when its record was written; the scope in
     # force at commit may be narrower (a block that wrote elsewhere has ended).
     with system_scope(session):

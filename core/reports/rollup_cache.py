@@ -23,10 +23,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..db import Base, BigId, get_db
+from ..db import Base, BigId, get_db, upsert
 from ..entities.data_versions import data_versions
 from ..entities.ownership import restricted_association
 from ..tenancy import Tenant, TenantOwned, system_scope
@@ -105,15 +104,12 @@ def _keep(session: Session, viewer: Tenant, report: str, key: str, computed: dic
     table = KeptRollupRows.__table__
     writer = get_db().sessionmaker()
     try:
-        dialect = postgresql if writer.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values([
-            {"tenant_id": viewer.id, "report": report, "params": key, "subject_id": subject_id, "stamp": stamp,
-             "rows": rows}
-            for subject_id, (stamp, rows) in computed.items()
-        ])
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.tenant_id, table.c.report, table.c.params, table.c.subject_id],
-            set_={"stamp": statement.excluded.stamp, "rows": statement.excluded.rows},
+        statement = upsert(
+            writer.get_bind(), table,
+            [{"tenant_id": viewer.id, "report": report, "params": key, "subject_id": subject_id, "stamp": stamp,
+              "rows": rows} for subject_id, (stamp, rows) in computed.items()],
+            [table.c.tenant_id, table.c.report, table.c.params, table.c.subject_id],
+            lambda excluded: {"stamp": excluded.stamp, "rows": excluded.rows},
         )
         with system_scope(writer):
             writer.execute(statement)
