@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from flask_login import current_user
 
+from . import __version__
+
 from .audit import record as audit
 from .auth.models import User
 from .auth.permissions import Permission, has_permission, require_permission
@@ -40,6 +42,11 @@ from .web.pagination import Page
 from .web.shell import NavItem, Widget
 
 
+#: The plugin API's version, "MAJOR.MINOR" of the core's: what changed in each is in
+#: CHANGELOG.md, and a name is removed only after a minor version of deprecation warnings.
+API_VERSION = ".".join(__version__.split(".")[:2])
+
+
 def plugin_enabled_in(name: str, tenant_ids: Iterable[int]) -> frozenset[int]:
     """The ids among ``tenant_ids`` of the tenants where plugin ``name`` is enabled, in one
     query: link another tenant's pages of a plugin only where they exist (elsewhere they 404)."""
@@ -56,6 +63,7 @@ def current_tenant() -> Tenant:
 
 
 __all__ = [
+    "API_VERSION",
     "SYSTEM",
     "Base",
     "BigId",
