@@ -5,6 +5,7 @@ import types
 import pytest
 from sqlalchemy import func, select
 
+import core
 from core.api import NavItem, PluginMeta, Widget, hookimpl
 from core.audit import AuditEvent
 from core.db import session
@@ -189,7 +190,7 @@ def test_an_incompatible_plugin_is_refused_with_a_clear_message():
     future = make_plugin("future", meta=PluginMeta(name="future", title="未来", version="1.0.0", core=">=9"))
     registry = PluginRegistry([future])
     assert registry.plugins["future"].status == "incompatible"
-    assert registry.plugins["future"].error == "需要 quanhui core >=9,当前为 0.1.0"
+    assert registry.plugins["future"].error == f"需要 quanhui core >=9,当前为 {core.__version__}"
     assert registry.meta("future") is None
     assert "future" not in dict(registry.pm.list_name_plugin())
 
