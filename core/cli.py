@@ -473,7 +473,11 @@ _STATUS = {"loaded": "已加载", "failed": "加载失败", "incompatible": "不
 @with_appcontext
 def plugins_enable(name: str, slugs: tuple[str, ...], offer: bool):
     """在指定租户启用插件。"""
-    _toggle(name, slugs, True, offer)
+    def enable(tenant):
+        if offer:
+            set_offered(session, _registry(), tenant, name, True, None)
+        set_enabled(session, _registry(), tenant, name, True, None)
+    _change_each(slugs, enable, f"{name} 已启用")
 
 
 @plugins_group.command("disable")
@@ -482,23 +486,39 @@ def plugins_enable(name: str, slugs: tuple[str, ...], offer: bool):
 @with_appcontext
 def plugins_disable(name: str, slugs: tuple[str, ...]):
     """在指定租户停用插件(数据全部保留)。"""
-    _toggle(name, slugs, False, False)
+    _change_each(slugs, lambda tenant: set_enabled(session, _registry(), tenant, name, False, None), f"{name} 已停用")
 
 
-def _toggle(name: str, slugs: tuple[str, ...], on: bool, offer: bool) -> None:
-    registry = _registry()
+@plugins_group.command("offer")
+@click.argument("name")
+@click.option("--tenant", "slugs", multiple=True, required=True, help="租户 slug,可重复")
+@with_appcontext
+def plugins_offer(name: str, slugs: tuple[str, ...]):
+    """向指定租户的下级开放插件,本级不启用。"""
+    _change_each(slugs, lambda tenant: set_offered(session, _registry(), tenant, name, True, None), f"{name} 已向下级开放")
+
+
+@plugins_group.command("withdraw")
+@click.argument("name")
+@click.option("--tenant", "slugs", multiple=True, required=True, help="租户 slug,可重复")
+@with_appcontext
+def plugins_withdraw(name: str, slugs: tuple[str, ...]):
+    """收回向下级的开放:下级不能再启用它,已启用的随之不可用(数据全部保留)。"""
+    _change_each(slugs, lambda tenant: set_offered(session, _registry(), tenant, name, False, None), f"{name} 已收回开放")
+
+
+def _change_each(slugs: tuple[str, ...], change, done: str) -> None:
+    """Apply ``change`` to each tenant in its own scope and transaction; stop at a refusal."""
     for slug in slugs:
         tenant = _tenant(slug)
         with use_scope(session, TenantScope.of(tenant)):
             try:
-                if offer:
-                    set_offered(session, registry, tenant, name, True, None)
-                set_enabled(session, registry, tenant, name, on, None)
+                change(tenant)
             except PluginStateError as refusal:
                 session.rollback()
                 raise click.ClickException(f"{tenant.name}:{refusal}") from None
         session.commit()
-        click.echo(f"{tenant.name}:{name} 已{'启用' if on else '停用'}")
+        click.echo(f"{tenant.name}:{done}")
 
 
 @click.group("plugin")

@@ -13,7 +13,7 @@ Markers::
 
 Fixtures: ``app``, ``client`` (pytest-flask), ``db_session``, ``tenant``, ``api_client``,
 ``make_user``, ``login_client``, ``live_url`` (the app over real HTTP, for a browser or
-concurrent clients).
+concurrent clients), ``cli_runner`` (the ``quanhui`` command line, plugins' commands included).
 
 Association accounts (role ``association``) act for one association of their tenant's
 directory: pass its id, e.g. ``login_client("lixia", "association", association_id=7)``
@@ -249,7 +249,9 @@ def _test_password_hash() -> str:
 
 @pytest.fixture
 def make_user(app) -> Callable:
-    """``make_user("lixia", "editor")`` creates ``lixia-editor`` with password :data:`TEST_PASSWORD`."""
+    """``make_user("lixia", "editor")`` creates ``lixia-editor`` with password :data:`TEST_PASSWORD`;
+    a second user of the same tenant and role is ``lixia-editor-2``, and so on, unless
+    ``username=`` names it."""
     from .auth.models import User
     from .db import session
     from .tenancy import TenantScope, tenant_by_slug, use_scope
@@ -257,14 +259,14 @@ def make_user(app) -> Callable:
     def make(slug: str, role: str = "admin", username: str | None = None, association_id: int | None = None) -> User:
         with app.app_context():
             home = tenant_by_slug(session, slug)
-            user = User(
-                tenant_id=home.id,
-                username=username or f"{slug}-{role}",
-                role=role,
-                password_hash=_test_password_hash(),
-                association_id=association_id,
-            )
             with use_scope(session, TenantScope.of(home)):
+                user = User(
+                    tenant_id=home.id,
+                    username=username or _free_username(session, f"{slug}-{role}"),
+                    role=role,
+                    password_hash=_test_password_hash(),
+                    association_id=association_id,
+                )
                 session.add(user)
                 session.commit()
             return user
@@ -272,13 +274,26 @@ def make_user(app) -> Callable:
     return make
 
 
+def _free_username(session, base: str) -> str:
+    from sqlalchemy import select
+
+    from .auth.models import User
+
+    taken = set(session.scalars(select(User.username).where(User.username.startswith(base))))
+    number = 1
+    while (name := base if number == 1 else f"{base}-{number}") in taken:
+        number += 1
+    return name
+
+
 @pytest.fixture
 def login_client(app, make_user) -> Callable:
     """``login_client("lixia", "viewer")``: a new client signed in as a new user of that tenant and role
-    (``association_id=`` for an association account)."""
+    (``association_id=`` for an association account, ``username=`` to name the user)."""
 
-    def make(slug: str, role: str = "admin", association_id: int | None = None) -> QuanhuiClient:
-        user = make_user(slug, role, association_id=association_id)
+    def make(slug: str, role: str = "admin", association_id: int | None = None,
+             username: str | None = None) -> QuanhuiClient:
+        user = make_user(slug, role, username=username, association_id=association_id)
         client = app.test_client()
         response = client.login(user.username)
         assert response.status_code in (204, 303), response.get_data(as_text=True)
@@ -316,12 +331,14 @@ def live_url(app) -> Iterator[str]:
 @pytest.fixture
 def api_client(app, make_user) -> Callable:
     """``api_client("lixia", "editor")``: a new client that calls /api/v1 with a bearer token
-    of a new user of that tenant and role (no cookie, no CSRF token needed)."""
+    of a new user of that tenant and role (no cookie, no CSRF token needed); ``association_id=``
+    and ``username=`` as for :func:`login_client`."""
     from .auth.accounts import create_api_token
     from .db import session
 
-    def make(slug: str, role: str = "admin") -> QuanhuiClient:
-        user = make_user(slug, role)
+    def make(slug: str, role: str = "admin", association_id: int | None = None,
+             username: str | None = None) -> QuanhuiClient:
+        user = make_user(slug, role, username=username, association_id=association_id)
         with app.app_context():
             token = create_api_token(session, user, "tests")
             session.commit()
@@ -330,3 +347,19 @@ def api_client(app, make_user) -> Callable:
         return client
 
     return make
+
+
+@pytest.fixture
+def cli_runner(app, quanhui_plugins) -> Callable:
+    """``cli_runner("hello", "--tenant", "lixia")`` runs a ``quanhui`` command on the test app's
+    database, with the commands of every installed plugin and of the ``quanhui_plugins`` marker,
+    and returns click's result (``exit_code``, ``output``, ``stderr``); ``input=`` feeds stdin."""
+    from .cli import make_cli
+
+    runner = app.test_cli_runner()
+    cli = make_cli(quanhui_plugins)
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), input=input)
+
+    return run
