@@ -127,11 +127,21 @@ def _create_vocabularies() -> None:
 
 
 @click.command()
+@click.option("--plugin", "only", multiple=True, metavar="NAME",
+              help="只启用这个插件并写入它的演示数据(可重复);用于演示库建好以后才安装的插件")
 @with_appcontext
-def demo():
-    """建立演示库:租户树、每个租户的管理员 <slug>-admin、所有插件和演示数据。"""
+def demo(only: tuple[str, ...]):
+    """建立演示库:租户树、每个租户的管理员 <slug>-admin、所有插件和演示数据。
+
+    每个插件在它服务的每一级租户都开放并启用;演示数据每个插件只写一次。
+    """
     from .platform_flags import get_flag, set_flag
 
+    registry = _registry()
+    toggleable = [p.name for p in registry.loaded if not p.meta.always_on]
+    unknown = [name for name in only if name not in toggleable]
+    if unknown:
+        raise click.ClickException(f"没有可启用的插件:{'、'.join(unknown)}(quanhui plugins list 列出已安装的插件)")
     _init(None)
     with system_scope(session):
         has_users = session.scalar(select(User.id).limit(1)) is not None
@@ -139,7 +149,6 @@ def demo():
         raise click.ClickException("这个数据库已有正式用户,demo 只能用于新的或演示用的数据库")
     with system_scope(session):
         set_flag(session, "demo", "yes")
-    registry = _registry()
     tenants = list(session.scalars(select(Tenant).order_by(Tenant.position)))
     for tenant in tenants:
         username = f"{tenant.slug}-admin"
@@ -147,24 +156,27 @@ def demo():
             exists = session.scalar(select(User.id).where(User.username == username))
         if not exists:
             create_user(session, tenant, username, DEMO_PASSWORD, "admin", display_name=f"{tenant.name}管理员")
-    toggleable = [p.name for p in registry.loaded if not p.meta.always_on]
+    chosen = list(only) or toggleable
     for tenant in tenants:
         with use_scope(session, TenantScope.of(tenant)):
-            for name in toggleable:
+            for name in chosen:
                 if tenant.tier not in registry.meta(name).levels:
                     continue
                 set_offered(session, registry, tenant, name, True, None)
                 set_enabled(session, registry, tenant, name, True, None)
-    _fill_demo_data(registry, tenants)
+    _fill_demo_data(registry, tenants, only)
     session.commit()
     click.echo(f"演示库已就绪:{len(tenants)} 个租户,登录名 <slug>-admin,密码 {DEMO_PASSWORD}")
 
 
-def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant]) -> None:
-    """Each plugin's demo data, once: a plugin's flag records that it was filled."""
+def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant], only: tuple[str, ...]) -> None:
+    """Each plugin's demo data (only the ``only`` plugins' when given), once: a plugin's flag
+    records that it was filled."""
     from .platform_flags import get_flag, set_flag
 
     for plugin in registry.loaded:
+        if only and plugin.name not in only:
+            continue
         flag = f"demo_data.{plugin.name}"
         if "quanhui_demo_data" not in registry.hooks_of(plugin.name) or get_flag(session, flag) == "yes":
             continue
