@@ -32,6 +32,7 @@ from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
 from . import account
+from .headers import add_security_headers
 from .htmx import vary_on_htmx
 from .pagination import page_url, url_with
 
@@ -114,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     app.context_processor(shell.shell_context)
     app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, url_with=url_with, quanhui_version=__version__)
     app.after_request(vary_on_htmx)
+    app.after_request(add_security_headers)
     return app
 
 
