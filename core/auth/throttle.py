@@ -73,9 +73,8 @@ class DatabaseCounters:
     def take_back(self, key: str, window_end: int) -> None:
         table = LoginCounter.__table__
         with self.engine.begin() as connection:
-            connection.execute(
-                update(table).where(table.c.key == key, table.c.window_end == window_end).values(count=table.c.count - 1)
-            )
+            row = (table.c.key == key) & (table.c.window_end == window_end)
+            connection.execute(update(table).where(row).values(count=table.c.count - 1))
 
 
 class RedisCounters:
@@ -105,8 +104,8 @@ class LoginThrottle:
     def attempt(self, username: str, address: str) -> Attempt:
         """Count an attempt against every limit; a refused attempt keeps only the counts
         of the limits it broke, so one guessed account does not use up its office's address."""
-        limited = [(f"account:{username[:200]}", item) for item in limits.parse_many(self.config["QUANHUI_LOGIN_LIMITS"])]
-        limited += [(f"address:{address}", item) for item in limits.parse_many(self.config["QUANHUI_LOGIN_ADDRESS_LIMITS"])]
+        limited = [(f"account:{username[:200]}", item) for item in self._limits("QUANHUI_LOGIN_LIMITS")]
+        limited += [(f"address:{address}", item) for item in self._limits("QUANHUI_LOGIN_ADDRESS_LIMITS")]
         now = clock()
         hits = []
         for name, item in limited:
@@ -118,6 +117,9 @@ class LoginThrottle:
         if attempt.refused:
             self._take_back(hit for hit in hits if not hit.over)
         return attempt
+
+    def _limits(self, setting: str) -> list[limits.RateLimitItem]:
+        return limits.parse_many(self.config[setting])
 
     def succeeded(self, attempt: Attempt) -> None:
         """A successful login is no failure: it uses up no limit."""

@@ -1,12 +1,12 @@
 """The login and logout pages (htmx forms that also work without JavaScript)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import datetime as dt
 import math
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, session as cookie_session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select, update
 
@@ -59,7 +59,8 @@ def login():
             audit.record_now(session, "auth.login_failed", tenant_id=user.tenant_id, target=username[:200], actor=None)
         elif root_id is not None:
             _tally_unknown_name(root_id, username)
-        return render_template("auth/login.html", next=request.form.get("next", ""), error=FAILED, username=username), 422
+        page = render_template("auth/login.html", next=request.form.get("next", ""), error=FAILED, username=username)
+        return page, 422
     login_throttle.succeeded(attempt)
     if needs_rehash(user.password_hash):
         with system_scope(session):
@@ -98,7 +99,8 @@ def _refuse(attempt: Attempt, username: str, tenant_id: int | None):
     flood of attempts past the limit writes nothing more."""
     if tenant_id is not None and any(hit.first_over for hit in attempt.refused):
         limits = "；".join(str(hit.limit) for hit in attempt.refused)
-        audit.record_now(session, "auth.throttled", tenant_id=tenant_id, target=username[:200], actor=None, limit=limits)
+        audit.record_now(session, "auth.throttled", tenant_id=tenant_id, target=username[:200], actor=None,
+                         limit=limits)
     response = make_response(error_response(429, THROTTLED))
     wait = max(hit.window_end for hit in attempt.refused) - throttle.clock()
     response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -121,5 +123,6 @@ def _tally_unknown_name(root_id: int, username: str) -> None:
 
 
 def init_app(app) -> None:
+    """Register the pages and the failed-login throttle they count attempts with."""
     app.register_blueprint(bp)
     throttle.init_app(app)

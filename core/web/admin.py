@@ -191,7 +191,8 @@ def audit_log(tenant):
     actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     page = Page.from_request(query)
     return render_template(
-        "admin/audit.html", page=page, action=action, actions=actions, labels=ACTION_LABELS, tallies=_tallies(page.items)
+        "admin/audit.html", page=page, action=action, actions=actions, labels=ACTION_LABELS,
+        tallies=_tallies(page.items),
     )
 
 
@@ -201,7 +202,8 @@ def _tallies(events) -> dict[int, int]:
     if not ids:
         return {}
     rows = session.execute(
-        select(UnknownLoginTally.audit_event_id, UnknownLoginTally.count).where(UnknownLoginTally.audit_event_id.in_(ids))
+        select(UnknownLoginTally.audit_event_id, UnknownLoginTally.count)
+        .where(UnknownLoginTally.audit_event_id.in_(ids))
     )
     return dict(rows.all())
 

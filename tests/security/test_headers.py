@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.test_route_matrix import ROUTES, actor_client, build_url, request, routes_in_sweep_order, world  # noqa: F401
+from tests.security.test_route_matrix import (  # noqa: F401 (world is a fixture)
+    ROUTES, actor_client, build_url, request, routes_in_sweep_order, world,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIRS = [ROOT / "core", ROOT / "plugins", ROOT / "examples"]
@@ -54,7 +56,9 @@ def test_errors_the_api_and_static_files_carry_the_headers_too(client):
 
 def test_no_bundled_template_has_inline_script_style_or_event_handlers():
     """What the policy would block: plugin authors read the same rule in docs/plugins/conventions.md."""
-    forbidden = re.compile(r"""<script(?![^>]*\b(?:src=|type="application/json"))|<style|\sstyle=|\shx-on|\son[a-z]+=""")
+    forbidden = re.compile(
+        r"""<script(?![^>]*\b(?:src=|type="application/json"))|<style|\sstyle=|\shx-on|\son[a-z]+="""
+    )
     offending = []
     for folder in TEMPLATE_DIRS:
         for path in folder.rglob("*.html"):

@@ -62,7 +62,9 @@ def from_address(client, address: str):
 # Item 5: a name with no account pays for a password hash too
 
 
-def test_unknown_and_deactivated_names_cost_one_password_hash_check_like_a_real_account(app, client, make_user, monkeypatch):
+def test_unknown_and_deactivated_names_cost_one_password_hash_check_like_a_real_account(
+    app, client, make_user, monkeypatch
+):
     checks = []
     real_verify = argon2.PasswordHasher.verify
 
