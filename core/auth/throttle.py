@@ -97,9 +97,16 @@ class RedisCounters:
 class LoginThrottle:
     """The account and address limits of one app, read from its config at each attempt."""
 
+    SETTINGS = ("QUANHUI_LOGIN_LIMITS", "QUANHUI_LOGIN_ADDRESS_LIMITS")
+
     def __init__(self, app: Flask, counters: DatabaseCounters | RedisCounters):
         self.config = app.config
         self.counters = counters
+        for setting in self.SETTINGS:  # a mistyped limit stops the start, rather than every login
+            try:
+                self._limits(setting)
+            except ValueError as exc:
+                raise ValueError(f"{setting} 的写法不对（应当像 \"30 per minute\"）：{exc}") from exc
 
     def attempt(self, username: str, address: str) -> Attempt:
         """Count an attempt against every limit; a refused attempt keeps only the counts

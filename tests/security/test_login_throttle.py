@@ -206,3 +206,8 @@ def test_two_workers_share_the_failed_login_count_through_redis(app, make_user, 
     statuses = [clients[n % 2].login("lixia-admin", f"wrong-{n}").status_code for n in range(7)]
     assert statuses == [422] * 5 + [429] * 2
     assert clients[0].login("lixia-admin").status_code == 429
+
+
+def test_a_mistyped_address_limit_stops_the_start_naming_the_setting(app):
+    with pytest.raises(ValueError, match="QUANHUI_LOGIN_ADDRESS_LIMITS 的写法不对"):
+        create_app({**app.config, "QUANHUI_LOGIN_ADDRESS_LIMITS": "thirty a minute"})
