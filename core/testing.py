@@ -21,6 +21,7 @@ or ``make_user("lixia", "association", association_id=7)``.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -309,9 +310,9 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def live_url(app) -> Iterator[str]:
-    """``http://127.0.0.1:<port>``, serving ``app`` on a free port until the test ends.
+@contextlib.contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """``http://127.0.0.1:<port>``, serving ``app`` on a free port until the block ends.
 
     Each request runs in a thread of its own with its own app and request context (a new
     thread starts with empty context variables), so pytest-flask's request context,
@@ -326,6 +327,13 @@ def live_url(app) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:
+    """``app`` over real HTTP (see :func:`serve`), for a browser or several clients at once."""
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
-"""Users and the credentials that stand for them: login sessions and API tokens."""
+"""Users and the credentials that stand for them: login sessions and API tokens; and the
+counts that limit and log failed logins."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId, UTCDateTime, utcnow
@@ -77,3 +78,29 @@ class ApiToken(TenantOwned, Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class LoginCounter(Base):
+    """Login attempts under one key (an account name or a client address) in one fixed
+    window, for workers without Redis: one row, incremented in place by every worker."""
+
+    __tablename__ = "login_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: When the window ends, in seconds since the epoch; past windows are deleted.
+    window_end: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class UnknownLoginTally(TenantOwned, Base):
+    """Failed logins for names with no account, from one address in one minute: one audit
+    event stands for them all and this row counts them, so made-up names cannot flood the log."""
+
+    __tablename__ = "unknown_login_tallies"
+    __table_args__ = (UniqueConstraint("tenant_id", "ip", "minute", name="uq_unknown_login_tallies_ip_minute"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45))
+    minute: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(default=0)
+    audit_event_id: Mapped[int | None] = mapped_column(BigId, unique=True)

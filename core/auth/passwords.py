@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,17 +11,23 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+#: Made once at start-up with the same parameters as every real hash: checking a password
+#: for a name with no account costs what checking a real one does, so timing does not
+#: tell which usernames exist.
+_NO_ACCOUNT_HASH = _hasher.hash(secrets.token_urlsafe(32))
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; ``None`` (no such account) pays the same hashing cost and fails."""
     try:
-        return _hasher.verify(password_hash, password)
+        matched = _hasher.verify(password_hash or _NO_ACCOUNT_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
+    return matched and password_hash is not None
 
 
 def needs_rehash(password_hash: str) -> bool:

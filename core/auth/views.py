@@ -1,28 +1,30 @@
 """The login and logout pages (htmx forms that also work without JavaScript)."""
 from __future__ import annotations
 
+import datetime as dt
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session as cookie_session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import audit
-from ..db import session
+from ..db import session, upsert
 from ..tenancy import Tenant, system_scope
+from ..web.errors import error_response
 from ..web.htmx import redirect_to
+from . import throttle
 from .identity import end_session, start_session
-from .models import User
+from .models import UnknownLoginTally, User
 from .passwords import hash_password, needs_rehash, verify_password
+from .throttle import Attempt
 
 bp = Blueprint("auth", __name__)
 
 FAILED = "用户名或密码不正确"
-
-
-def _login_key() -> str:
-    """Failed logins are counted per account name, so guessing one account is throttled."""
-    return "login:" + request.form.get("username", "").strip().lower()
+THROTTLED = "这个账号或这个网络地址一分钟内输错密码的次数已到上限，请稍等一分钟再试。"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -44,13 +46,22 @@ def login():
         return render_template("auth/login.html", next=request.args.get("next", ""), error="", username="")
     username = request.form.get("username", "").strip().lower()
     password = request.form.get("password", "")
+    login_throttle = current_app.extensions["quanhui.login_throttle"]
+    attempt = login_throttle.attempt(username, request.remote_addr or "")
     with system_scope(session):
         user = session.scalar(select(User).where(User.username == username)) if username else None
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        root = user.tenant_id if user else session.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
-        if root is not None:
-            audit.record_now(session, "auth.login_failed", tenant_id=root, target=username[:200], actor=None)
-        return render_template("auth/login.html", next=request.form.get("next", ""), error=FAILED, username=username), 422
+        root_id = session.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
+    if attempt.refused:
+        return _refuse(attempt, username, user.tenant_id if user else root_id)
+    password_matches = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.active or not password_matches:
+        if user is not None:
+            audit.record_now(session, "auth.login_failed", tenant_id=user.tenant_id, target=username[:200], actor=None)
+        elif root_id is not None:
+            _tally_unknown_name(root_id, username)
+        page = render_template("auth/login.html", next=request.form.get("next", ""), error=FAILED, username=username)
+        return page, 422
+    login_throttle.succeeded(attempt)
     if needs_rehash(user.password_hash):
         with system_scope(session):
             user.password_hash = hash_password(password)
@@ -83,22 +94,35 @@ def home():
     return redirect(url_for("auth.login"))
 
 
-def init_app(app, limiter) -> None:
-    """Register the pages, with failed logins limited per account (a 422 counts, a success does not)."""
-    app.register_blueprint(bp)
-    app.view_functions["auth.login"] = limiter.limit(
-        app.config["QUANHUI_LOGIN_LIMITS"],
-        key_func=_login_key,
-        methods=["POST"],
-        deduct_when=lambda response: response.status_code == 422,
-        on_breach=_throttled,
-    )(login)
+def _refuse(attempt: Attempt, username: str, tenant_id: int | None):
+    """429 while a limit is used up; only the first refusal of a window is audited, so a
+    flood of attempts past the limit writes nothing more."""
+    if tenant_id is not None and any(hit.first_over for hit in attempt.refused):
+        limits = "；".join(str(hit.limit) for hit in attempt.refused)
+        audit.record_now(session, "auth.throttled", tenant_id=tenant_id, target=username[:200], actor=None,
+                         limit=limits)
+    response = make_response(error_response(429, THROTTLED))
+    wait = max(hit.window_end for hit in attempt.refused) - throttle.clock()
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
 
 
-def _throttled(limit) -> None:
-    username = request.form.get("username", "").strip().lower()
+def _tally_unknown_name(root_id: int, username: str) -> None:
+    """Failures for names with no account count into one audit event per address and minute."""
+    table = UnknownLoginTally.__table__
+    ip = (request.remote_addr or "")[:45]
+    minute = dt.datetime.fromtimestamp(throttle.clock() // 60 * 60, dt.UTC)
     with system_scope(session):
-        user = session.scalar(select(User).where(User.username == username)) if username else None
-        tenant_id = user.tenant_id if user else session.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
-    if tenant_id is not None:
-        audit.record_now(session, "auth.throttled", tenant_id=tenant_id, target=username[:200], actor=None, limit=str(limit.limit))
+        statement = upsert(session.get_bind(), table, [{"tenant_id": root_id, "ip": ip, "minute": minute, "count": 1}],
+                           ["tenant_id", "ip", "minute"], lambda excluded: {"count": table.c.count + 1})
+        tally_id, count = session.execute(statement.returning(table.c.id, table.c.count)).one()
+        if count == 1:
+            event = audit.record(session, "auth.unknown_user", tenant_id=root_id, target=username[:200], actor=None)
+            session.execute(update(table).where(table.c.id == tally_id).values(audit_event_id=event.id))
+        session.commit()
+
+
+def init_app(app) -> None:
+    """Register the pages and the failed-login throttle they count attempts with."""
+    app.register_blueprint(bp)
+    throttle.init_app(app)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..audit import AuditEvent
 from ..auth.accounts import AccountError, create_user, revoke_api_token
-from ..auth.models import ApiToken, User
+from ..auth.models import ApiToken, UnknownLoginTally, User
 from ..auth.permissions import ROLES, require_permission
 from ..db import session
 from ..entities.models import Entity, EntityValue
@@ -189,9 +189,23 @@ def audit_log(tenant):
     if action:
         query = query.where(AuditEvent.action == action)
     actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    page = Page.from_request(query)
     return render_template(
-        "admin/audit.html", page=Page.from_request(query), action=action, actions=actions, labels=ACTION_LABELS
+        "admin/audit.html", page=page, action=action, actions=actions, labels=ACTION_LABELS,
+        tallies=_tallies(page.items),
     )
+
+
+def _tallies(events) -> dict[int, int]:
+    """How many failed logins each ``auth.unknown_user`` event stands for, by event id."""
+    ids = [event.id for event in events if event.action == "auth.unknown_user"]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(UnknownLoginTally.audit_event_id, UnknownLoginTally.count)
+        .where(UnknownLoginTally.audit_event_id.in_(ids))
+    )
+    return dict(rows.all())
 
 
 #: What each audit action means, for the audit page; plugins' own actions show as recorded.
@@ -200,6 +214,7 @@ ACTION_LABELS = {
     "auth.logout": "退出",
     "auth.login_failed": "登录失败",
     "auth.throttled": "登录被限流",
+    "auth.unknown_user": "不存在的用户名登录失败",
     "auth.denied": "访问被拒绝",
     "plugin.enabled": "启用插件",
     "plugin.disabled": "停用插件",

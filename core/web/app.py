@@ -10,8 +10,6 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -34,6 +32,7 @@ from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
 from . import account
+from .headers import add_security_headers
 from .htmx import vary_on_htmx
 from .pagination import page_url, url_with
 
@@ -45,7 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "QUANHUI_REDIS_URL": None,
     "QUANHUI_SECRET_KEY": None,
     "QUANHUI_TREE_FILE": str(DEFAULT_TREE),
+    #: Failed logins allowed per account name, and per client address (a district office's
+    #: clerks share one address, so that limit is well above the other).
     "QUANHUI_LOGIN_LIMITS": "5 per minute",
+    "QUANHUI_LOGIN_ADDRESS_LIMITS": "30 per minute",
     "QUANHUI_SECURE_COOKIES": False,
     #: How many reverse proxies stand in front; their X-Forwarded-For/-Proto are trusted.
     "QUANHUI_PROXY_HOPS": 0,
@@ -88,18 +90,10 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     csrf = CSRFProtect(app)
     app.before_request(lambda: _check_csrf(csrf))
     identity.init_app(app)
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=app.config["QUANHUI_REDIS_URL"] or "memory://",
-        key_prefix="quanhui",
-        strategy="fixed-window",
-    )
-    app.extensions["quanhui.limiter"] = limiter
     scope.init_app(app)
     errors.init_app(app)
 
-    auth_views.init_app(app, limiter)
+    auth_views.init_app(app)
     for blueprint in (
         shell.bp,
         admin.bp,
@@ -121,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     app.context_processor(shell.shell_context)
     app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, url_with=url_with, quanhui_version=__version__)
     app.after_request(vary_on_htmx)
+    app.after_request(add_security_headers)
     return app
 
 
