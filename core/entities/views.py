@@ -336,14 +336,15 @@ def _without_uploads(entity_type: EntityType, raw: dict, entity: Entity | None) 
 @bp.get("/<type_name>/<int:entity_id>/files/<field_name>")
 @require_permission("entities.view")
 def download_file(tenant, type_name, entity_id, field_name):
-    """A record's file, as an attachment under its original name."""
+    """A record's file, as an attachment under its original name; only a file bound to
+    this record and field (a reference that points elsewhere opens nothing)."""
     entity_type = _type(type_name)
     with current_service().reading(entity_type):
         entity = _entity(entity_type, entity_id, readonly=True)
         field = entity_type.field(field_name)
         value = entity.data.get(field_name) if field is not None and field.kind == "file" else None
         stored = files.find(session, entity.tenant_id, value.get("file")) if isinstance(value, dict) else None
-    if stored is None:
+    if stored is None or not stored.bound_to(entity.id, field_name):
         abort(404)
     response = send_file(
         io.BytesIO(stored.data), mimetype=files.download_type(stored.content_type), as_attachment=True,

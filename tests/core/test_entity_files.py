@@ -110,16 +110,18 @@ def test_editing_keeps_the_file_the_box_deletes_it_and_revisions_record_both(app
         assert revisions[2].after.get("attachment") is None
 
 
-def test_the_api_accepts_only_a_stored_file_of_the_tenant(app, login_client):
+def test_the_api_names_only_the_records_own_stored_file(app, login_client):
     client = login_client("lixia", "editor")
     record = entity_id(upload(client))
     item = client.get(f"/api/v1/lixia/entities/filing/{record}")
     stored = item.get_json()["data"]["attachment"]
-    created = client.post("/api/v1/lixia/entities/filing", json={"name": "副本", "attachment": stored})
-    assert created.status_code == 201
-    assert created.get_json()["data"]["attachment"]["file"] == stored["file"]
+    kept = client.patch(f"/api/v1/lixia/entities/filing/{record}", json={"name": "年度报告（定稿）", "attachment": stored},
+                        headers={"If-Match": "*"})
+    assert kept.status_code == 200 and kept.get_json()["data"]["attachment"]["file"] == stored["file"]
+    copied = client.post("/api/v1/lixia/entities/filing", json={"name": "副本", "attachment": stored})
+    assert copied.status_code == 422 and list(copied.get_json()["error"]["fields"]) == ["attachment"]
     refused = client.post("/api/v1/lixia/entities/filing", json={"name": "伪造", "attachment": {"file": 999999}})
-    assert refused.status_code == 422 and refused.get_json()["error"]["fields"]["attachment"] == ["文件不存在,请重新上传"]
+    assert refused.status_code == 422 and refused.get_json()["error"]["fields"]["attachment"] == ["文件不存在，请重新上传"]
     refused = client.post("/api/v1/lixia/entities/filing", json={"name": "文本", "attachment": "a.pdf"})
     assert refused.status_code == 422
 
