@@ -348,7 +348,7 @@ def download_file(tenant, type_name, entity_id, field_name):
         abort(404)
     response = send_file(
         io.BytesIO(stored.data), mimetype=files.download_type(stored.content_type), as_attachment=True,
-        download_name=stored.name, max_age=0, etag=stored.sha256,
+        download_name=files.clean_name(stored.name), max_age=0, etag=stored.sha256,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"

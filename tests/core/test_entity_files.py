@@ -73,6 +73,18 @@ def test_an_editor_uploads_a_file_and_downloads_the_same_bytes(app, login_client
     assert login_client("lixia", "viewer").get(link).status_code == 200
 
 
+def test_bidi_controls_are_dropped_from_a_file_name(app, login_client):
+    """U+202E and kin would show “报告\u202efdp.exe” as “报告exe.pdf”: the name keeps none."""
+    client = login_client("lixia", "editor")
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    record = entity_id(upload(client, filename=f"报告{controls}fdp.exe.pdf"))
+    item = client.get(f"/api/v1/lixia/entities/filing/{record}").get_json()
+    assert item["data"]["attachment"]["name"] == "报告fdp.exe.pdf"
+    disposition = client.get(f"/lixia/entities/filing/{record}/files/attachment").headers["Content-Disposition"]
+    assert "%E2%80%AE" not in disposition and "%E2%81%A6" not in disposition
+    assert "filename*=UTF-8''%E6%8A%A5%E5%91%8Afdp.exe.pdf" in disposition
+
+
 def test_a_too_large_file_and_an_exe_are_refused_and_nothing_is_written(app, login_client, monkeypatch):
     client = login_client("lixia", "editor")
     monkeypatch.setitem(app.config, "QUANHUI_MAX_FILE_BYTES", 1024)
