@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, select, update
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, cast, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, BigId, UTCDateTime, utcnow
-from ..tenancy import TenantOwned
+from ..tenancy import Tenant, TenantOwned, system_scope
+from .models import Entity
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -177,3 +178,27 @@ def references(data: dict[str, Any] | None) -> Iterator[tuple[str, int]]:
         file_id = value.get("file") if isinstance(value, dict) else None
         if isinstance(file_id, int) and not isinstance(file_id, bool):
             yield field, file_id
+
+
+def misplaced_references(session: Session) -> list[str]:
+    """Every record field, of every tenant, deleted records included, that names a file not
+    bound to it (named by id before files were bound, or a file since gone): one line each.
+    Such a reference downloads nothing; ``quanhui check files`` lists them."""
+    with system_scope(session):
+        bound = {file_id: (tenant_id, entity_id, field) for file_id, tenant_id, entity_id, field in session.execute(
+            select(EntityFile.id, EntityFile.tenant_id, EntityFile.entity_id, EntityFile.field))}
+        slugs = dict(session.execute(select(Tenant.id, Tenant.slug)).all())
+        naming = select(Entity.id, Entity.tenant_id, Entity.type, Entity.data).where(
+            cast(Entity.data, Text).like('%"file"%')).order_by(Entity.id)
+        lines = []
+        for entity_id, tenant_id, type_name, data in session.execute(naming):
+            for field, file_id in references(data):
+                owner = bound.get(file_id)
+                if owner is None or owner[0] != tenant_id:
+                    problem = "不存在"
+                elif owner[1:] != (entity_id, field):
+                    problem = f"属于记录 {owner[1]} 的 {owner[2]}" if owner[1] is not None else "未归属任何记录"
+                else:
+                    continue
+                lines.append(f"{slugs.get(tenant_id, tenant_id)} {type_name} {entity_id} 的 {field}：文件 {file_id} {problem}")
+    return lines

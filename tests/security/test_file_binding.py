@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from core.api import PluginMeta, hookimpl
 from core.auth.accounts import create_user
+from core.cli import make_cli
 from core.db import session
 from core.entities import excel, service_for
 from core.entities.definitions import EntityType, Field
@@ -82,6 +83,14 @@ def binding(app, file_id: int) -> tuple[int | None, str | None]:
         return stored.entity_id, stored.field
 
 
+def plant(app, entity_id: int, **values) -> None:
+    """Write file references past the service, as the attack left them before files were bound."""
+    with app.app_context(), system_scope(session):
+        data = {**session.get(Entity, entity_id).data, **values}
+        session.execute(update(Entity).where(Entity.id == entity_id).values(data=data))
+        session.commit()
+
+
 @pytest.fixture
 def catering_file(app, db_session, tenant, suggestions):
     """餐饮商会's account attaches a file to its own suggestion through the form."""
@@ -128,7 +137,7 @@ def test_a_form_upload_is_bound_to_the_record_and_field_it_was_saved_with(app, l
 
 def test_the_api_names_only_a_file_bound_to_the_record_and_field(app, login_client, suggestions, catering_file):
     editor = login_client("lixia", "editor")
-    record = entity = editor.post("/api/v1/lixia/entities/dossier", json={"title": "年检"}).get_json()["id"]
+    record = editor.post("/api/v1/lixia/entities/dossier", json={"title": "年检"}).get_json()["id"]
     uploaded = editor.post(f"/api/v1/lixia/entities/dossier/{record}/files/scan",
                            data={"file": (io.BytesIO(PDF), "扫描.pdf")}, content_type="multipart/form-data")
     assert uploaded.status_code == 201
@@ -138,18 +147,18 @@ def test_the_api_names_only_a_file_bound_to_the_record_and_field(app, login_clie
 
     for refused in (
         editor.post("/api/v1/lixia/entities/dossier", json={"title": "副本", "scan": value}),
-        editor.patch(f"/api/v1/lixia/entities/dossier/{entity}", json={"proof": value}, headers={"If-Match": "*"}),
-        editor.patch(f"/api/v1/lixia/entities/dossier/{entity}", json={"scan": {"file": catering_file}},
+        editor.patch(f"/api/v1/lixia/entities/dossier/{record}", json={"proof": value}, headers={"If-Match": "*"}),
+        editor.patch(f"/api/v1/lixia/entities/dossier/{record}", json={"scan": {"file": catering_file}},
                      headers={"If-Match": "*"}),
     ):
         assert refused.status_code == 422
         fields = refused.get_json()["error"]["fields"]
         assert fields == {name: ["这个文件不是为本记录的这一项上传的，请在这里重新上传"] for name in fields}
-    missing = editor.patch(f"/api/v1/lixia/entities/dossier/{entity}", json={"scan": {"file": 999999}},
+    missing = editor.patch(f"/api/v1/lixia/entities/dossier/{record}", json={"scan": {"file": 999999}},
                            headers={"If-Match": "*"})
     assert missing.status_code == 422 and missing.get_json()["error"]["fields"] == {"scan": ["文件不存在，请重新上传"]}
 
-    named = editor.patch(f"/api/v1/lixia/entities/dossier/{entity}", json={"scan": {"file": value["file"]}},
+    named = editor.patch(f"/api/v1/lixia/entities/dossier/{record}", json={"scan": {"file": value["file"]}},
                          headers={"If-Match": "*"})
     assert named.status_code == 200 and named.get_json()["data"]["scan"] == value
     assert editor.get(value["url"]).data == PDF
@@ -166,7 +175,7 @@ def test_the_api_upload_is_checked_like_the_form(app, login_client, api_client, 
     assert empty.status_code == 422 and empty.get_json()["error"]["fields"] == {"scan": ["请选择要上传的文件"]}
     assert editor.post(f"{url}/title", data={"file": (io.BytesIO(PDF), "a.pdf")},
                        content_type="multipart/form-data").status_code == 404
-    assert editor.post(f"/api/v1/lixia/entities/dossier/999999/files/scan", data={"file": (io.BytesIO(PDF), "a.pdf")},
+    assert editor.post("/api/v1/lixia/entities/dossier/999999/files/scan", data={"file": (io.BytesIO(PDF), "a.pdf")},
                        content_type="multipart/form-data").status_code == 404
     assert login_client("shizhong", "admin").post(f"{url}/scan", data={"file": (io.BytesIO(PDF), "a.pdf")},
                                                   content_type="multipart/form-data").status_code == 404
@@ -215,11 +224,8 @@ def test_a_download_serves_only_the_file_bound_to_its_url(app, login_client):
     first_id = int(first.location.rsplit("/", 1)[1])
     second_id = editor.post("/api/v1/lixia/entities/dossier", json={"title": "乙"}).get_json()["id"]
     scan = {"file": file_of(app, first_id, "scan"), "name": "甲.pdf", "size": len(PDF), "type": "application/pdf"}
-    with app.app_context(), system_scope(session):  # references written before files were bound
-        session.execute(update(Entity).where(Entity.id == first_id).values(data={"title": "甲", "scan": scan,
-                                                                                "proof": scan}))
-        session.execute(update(Entity).where(Entity.id == second_id).values(data={"title": "乙", "scan": scan}))
-        session.commit()
+    plant(app, first_id, proof=scan)
+    plant(app, second_id, scan=scan)
     assert editor.get(f"/lixia/entities/dossier/{first_id}/files/scan").data == PDF
     assert editor.get(f"/lixia/entities/dossier/{first_id}/files/proof").status_code == 404
     assert editor.get(f"/lixia/entities/dossier/{second_id}/files/scan").status_code == 404
@@ -233,9 +239,19 @@ def test_the_upgrade_binds_each_file_to_the_record_that_named_it_first(app, db_s
     registry = app.extensions["quanhui.plugins"]
     with engine.begin() as connection:
         command.downgrade(alembic_config(registry, connection), "0011_policies_read_ids_once")
-    with app.app_context(), system_scope(session):  # the attack, done before the fix
-        planted = {**session.get(Entity, software).data, "attachment": {"file": catering_file}}
-        session.execute(update(Entity).where(Entity.id == software).values(data=planted))
-        session.commit()
+    plant(app, software, attachment={"file": catering_file})
     upgrade(engine, registry)
     assert binding(app, catering_file) == (catering, "attachment")
+
+
+def test_check_files_lists_records_whose_references_point_elsewhere(app, suggestions, catering_file):
+    runner, cli = app.test_cli_runner(), make_cli()
+    clean = runner.invoke(cli, ["check", "files"])
+    assert clean.exit_code == 0 and clean.output.strip() == "没有指向别处的文件引用"
+
+    software, catering = suggestions["软件协会建议"], suggestions["餐饮商会建议"]
+    plant(app, software, attachment={"file": catering_file})
+    found = runner.invoke(cli, ["check", "files"])
+    assert found.exit_code == 1
+    assert found.output.splitlines() == [
+        f"lixia suggestion {software} 的 attachment：文件 {catering_file} 属于记录 {catering} 的 attachment"]
