@@ -162,6 +162,7 @@ def test_user_counts_are_unchanged_by_a_refused_user(app, quanhui):
 
 
 def test_check_lists_what_a_production_set_up_lacks(app, quanhui, monkeypatch):
+    monkeypatch.setitem(app.config, "QUANHUI_DATABASE_URL", "sqlite:///instance/quanhui.db")
     result = quanhui("check")
     assert result.exit_code == 1
     assert "QUANHUI_DATABASE_URL" in result.output and "QUANHUI_SECURE_COOKIES" in result.output
