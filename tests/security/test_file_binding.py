@@ -214,7 +214,8 @@ def test_excel_import_and_bulk_writes_name_no_stored_file(app, db_session, tenan
         book.save(source)
         source.seek(0)
         result = excel.import_rows(service, dossier, source)
-        assert result.created == 0 and [error.column for error in result.errors] == ["扫描件"]
+        assert result.created == 0
+        assert [(error.column, error.message) for error in result.errors] == [("扫描件", excel.FILE_CELL)]
 
 
 def test_a_download_serves_only_the_file_bound_to_its_url(app, login_client):
