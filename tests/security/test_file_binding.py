@@ -10,7 +10,7 @@ import types
 import pytest
 from alembic import command
 from openpyxl import Workbook
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from core.api import PluginMeta, hookimpl
 from core.auth.accounts import create_user
@@ -233,16 +233,23 @@ def test_a_download_serves_only_the_file_bound_to_its_url(app, login_client):
     assert editor.get(f"/lixia/entities/suggestion/{first_id}/files/scan").status_code == 404
 
 
-def test_the_upgrade_binds_each_file_to_the_record_that_named_it_first(app, db_session, tenant, suggestions,
+def test_the_upgrade_binds_each_file_to_the_record_that_named_it_first(app, login_client, suggestions,
                                                                       catering_file):
+    """The attacker's suggestion is the older record, so only the revisions tell who uploaded."""
     software, catering = suggestions["软件协会建议"], suggestions["餐饮商会建议"]
+    created = login_client("lixia", "editor").post("/lixia/entities/dossier/", data={
+        "title": "年检", "proof": (io.BytesIO(PDF), "证明.pdf")}, content_type="multipart/form-data")
+    dossier = int(created.location.rsplit("/", 1)[1])
+    proof = file_of(app, dossier, "proof")
     engine = app.extensions["quanhui.db"].engine
     registry = app.extensions["quanhui.plugins"]
     with engine.begin() as connection:
-        command.downgrade(alembic_config(registry, connection), "0011_policies_read_ids_once")
+        command.downgrade(alembic_config(registry, connection), "0012-1")
+    assert "entity_id" not in {column["name"] for column in inspect(engine).get_columns("entity_files")}
     plant(app, software, attachment={"file": catering_file})
     upgrade(engine, registry)
     assert binding(app, catering_file) == (catering, "attachment")
+    assert binding(app, proof) == (dossier, "proof")
 
 
 def test_check_files_lists_records_whose_references_point_elsewhere(app, suggestions, catering_file):
