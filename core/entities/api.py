@@ -7,6 +7,9 @@
     GET    /api/v1/<tenant>/entities/<type>/<id>     one record (ETag)
     PATCH  /api/v1/<tenant>/entities/<type>/<id>     change some fields (If-Match required)
     DELETE /api/v1/<tenant>/entities/<type>/<id>     soft delete (If-Match optional)
+    POST   /api/v1/<tenant>/entities/<type>/<id>/files/<field>
+                                                     store a file (multipart, part "file") bound to that
+                                                     record and field (201); PATCH the field to use it
     POST   /api/v1/<tenant>/entities/<type>/<id>/transitions/<name>
                                                      fire a workflow transition (If-Match required;
                                                      body {"reason": ..., "values": {...}}, both optional)
@@ -162,6 +165,27 @@ def delete_entity(tenant, type_name, entity_id):
     except Conflict as conflict:
         return _precondition_failed(entity_type, conflict.current)
     return "", 204
+
+
+@bp.post("/v1/<tenant>/entities/<type_name>/<int:entity_id>/files/<field_name>")
+@require_permission("entities.edit")
+def upload_file(tenant, type_name, entity_id, field_name):
+    """Store the ``file`` part bound to this record's file field; the answer is the value
+    a PATCH or a transition gives the field to name it."""
+    entity_type, entity = _entity_or_404(type_name, entity_id)
+    field = entity_type.field(field_name)
+    if field is None or field.kind != "file":
+        abort(404, description=f"{entity_type.label}没有名为 {field_name} 的文件字段。")
+    service = current_service()
+    try:
+        stored = service.attach_file(entity_type, entity, field_name, request.files.get("file"))
+        service.commit()
+    except Invalid as refusal:
+        service.rollback()
+        return _invalid(refusal.errors)
+    response = jsonify(_shown(entity_type, entity, field, stored))
+    response.status_code = 201
+    return response
 
 
 @bp.post("/v1/<tenant>/entities/<type_name>/<int:entity_id>/transitions/<name>")

@@ -54,6 +54,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 DROPDOWN_ROWS = 100_000
 #: Detailed row errors kept in memory; the count of all of them is kept as well.
 MAX_ERRORS = 1000
+FILE_CELL = "文件不能通过 Excel 导入：请把这一列留空，导入后在记录的修改页面上传文件"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
@@ -476,11 +477,15 @@ def _import(service, entity_type, rows, columns, stray, header_row, title, total
                     continue
                 result.total += 1
                 raw = {}
+                problems: dict[str, list[str]] = {}
                 for index, field in columns:
                     converted = cell_to_input(field, values[index] if index < len(values) else None)
-                    if converted is not _MISSING:
+                    if converted is _MISSING:
+                        continue
+                    if field.kind == "file":  # a file belongs to its record: uploaded there, never named
+                        problems[field.name] = [FILE_CELL]
+                    else:
                         raw[field.name] = converted
-                problems: dict[str, list[str]] = {}
                 for index in (*stray, *range(len(header_row), len(values))):
                     if index < len(values) and not _blank((values[index],)):
                         problems.setdefault(f"#{index}", []).append(f"第 {get_column_letter(index + 1)} 列有内容,但这一列没有表头")

@@ -281,6 +281,8 @@ def _add_type(spec: APISpec, entity_type: EntityType) -> None:
     )
     if entity_type.workflow is not None:
         _add_workflow(spec, entity_type, collection, tags, item, etag_header)
+    if any(field.kind == "file" for field in entity_type.fields):
+        _add_file_upload(spec, entity_type, collection, tags)
 
 
 def _transitions_property(entity_type: EntityType) -> dict[str, Any]:
@@ -355,6 +357,48 @@ def _add_workflow(spec: APISpec, entity_type: EntityType, collection: str, tags,
     )
 
 
+def _add_file_upload(spec: APISpec, entity_type: EntityType, collection: str, tags) -> None:
+    """``POST .../{id}/files/{field}``: one path per type, the file field as a parameter."""
+    names = [field.name for field in entity_type.fields if field.kind == "file"]
+    spec.path(
+        path=f"{collection}/{{id}}/files/{{field}}",
+        parameters=[TENANT_PARAMETER, ID_PARAMETER],
+        operations={
+            "post": {
+                "tags": tags,
+                "summary": f"{entity_type.label}:上传文件",
+                "description": "保存一个文件，归属这条记录的这一字段；再用 PATCH 或流程操作把返回的值写入该字段。"
+                               "字段只能引用为本记录这一字段上传的文件。",
+                "operationId": f"upload_{entity_type.name}_file",
+                "parameters": [{"name": "field", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": names}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }}},
+                },
+                "responses": {
+                    "201": {"description": "已保存，返回字段的值", "content": {"application/json": {"schema": FILE_VALUE}}},
+                    **_errors(401, 403, 404, 413, 422),
+                },
+            },
+        },
+    )
+
+
+FILE_VALUE = {
+    "type": "object",
+    "required": ["file", "name", "size", "type", "url"],
+    "properties": {
+        "file": {"type": "integer", "format": "int64"},
+        "name": {"type": "string"},
+        "size": {"type": "integer"},
+        "type": {"type": "string"},
+        "url": {"type": "string", "description": "下载地址（记录这一字段当前的文件）"},
+    },
+}
 TENANT_PARAMETER = {
     "name": "tenant", "in": "path", "required": True, "schema": {"type": "string"},
     "description": "单位标识,如 jinan、lixia",
@@ -369,6 +413,7 @@ ERROR_DESCRIPTIONS = {
     401: "需要登录或有效的 API 令牌",
     403: "没有权限",
     404: "单位、类型或记录不存在(或无权查看)",
+    413: "文件超过上传大小上限",
     422: "内容或参数未通过校验;error.fields 给出每个字段的中文提示",
     428: "缺少 If-Match",
 }

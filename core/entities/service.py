@@ -134,8 +134,10 @@ class EntityService:
 
     # validation -------------------------------------------------------
 
-    def validate(self, entity_type: EntityType, raw: dict[str, Any], previous: dict[str, Any] | None = None) -> dict:
-        """The JSON data to store for ``raw`` laid over ``previous``; raises :class:`Invalid`.
+    def validate(self, entity_type: EntityType, raw: dict[str, Any], previous: dict[str, Any] | None = None, *,
+                 entity_id: int | None = None) -> dict:
+        """The JSON data to store for ``raw`` laid over ``previous`` (record ``entity_id``'s
+        data; both None for a new record); raises :class:`Invalid`.
 
         ``raw[CONFIRM]`` may list credit-code fields whose code is real though its check
         character is wrong (early pilot codes); an authorised user's confirmation is kept
@@ -161,7 +163,7 @@ class EntityService:
             loaded = None
         if loaded is not None:
             errors.update(self._reference_errors(entity_type, loaded))
-            errors.update(self._file_errors(entity_type, loaded))
+            errors.update(self._file_errors(entity_type, loaded, previous, entity_id))
             with self._watching_reads():
                 outcomes = self.relay.each(
                     "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded, previous=previous
@@ -239,19 +241,26 @@ class EntityService:
                 self._bulk.live.add((field.target, value))
         return errors
 
-    def _file_errors(self, entity_type: EntityType, loaded: dict[str, Any]) -> dict[str, list[str]]:
-        """File fields must name one of this tenant's stored files; their name, size and
-        type are filled in from the stored file, whatever the input said."""
+    def _file_errors(self, entity_type: EntityType, loaded: dict[str, Any], previous: dict[str, Any] | None,
+                     entity_id: int | None) -> dict[str, list[str]]:
+        """A file field may name only a file bound to this record and field, one this actor
+        stored in this request (a form that uploads and saves at once; not in a bulk write,
+        which binds nothing), or the file it already named. Name, size and type are filled
+        in from the stored file, whatever the input said."""
         errors = {}
         for field in entity_type.fields:
             value = loaded.get(field.name)
             if field.kind != "file" or value is None:
                 continue
             stored = files.find(self.session, self.tenant.id, value.get("file"))
+            kept = (previous or {}).get(field.name)
             if stored is None:
-                errors[field.name] = ["文件不存在,请重新上传"]
-            else:
+                errors[field.name] = ["文件不存在，请重新上传"]
+            elif (stored.bound_to(entity_id, field.name) or (isinstance(kept, dict) and kept.get("file") == stored.id)
+                  or (self._bulk is None and files.stored_unbound(self.session, stored, self._actor_id))):
                 loaded[field.name] = stored.as_json()
+            else:
+                errors[field.name] = ["这个文件不是为本记录的这一项上传的，请在这里重新上传"]
         return errors
 
     # changes ----------------------------------------------------------
@@ -316,7 +325,7 @@ class EntityService:
             raise Conflict(entity)
         before = entity.data
         workflows.refuse_state_change(entity_type, raw, before or {})
-        data = self.validate(entity_type, self._for_own_association(entity_type, raw), before)
+        data = self.validate(entity_type, self._for_own_association(entity_type, raw), before, entity_id=entity.id)
         if data == before:
             return entity
         entity.data = data
@@ -335,6 +344,19 @@ class EntityService:
         self._refuse_unless_keeper(entity_type)
         entity.deleted_at = None
         return self._save(entity_type, entity, "restore", None, entity.data)
+
+    def attach_file(self, entity_type: EntityType, entity: Entity, field_name: str, upload) -> dict[str, Any]:
+        """Store ``upload`` bound to ``entity``'s file field ``field_name``; returns the
+        value that names it. The record is unchanged until an update or a transition names
+        the file. Raises :class:`Forbidden` or :class:`Invalid` (keyed by the field)."""
+        self._refuse_unless_keeper(entity_type)
+        if upload is None or not upload.filename:
+            raise Invalid({field_name: ["请选择要上传的文件"]})
+        try:
+            return files.store(self.session, self.tenant.id, upload, actor_id=self._actor_id,
+                               bind=(entity.id, field_name))
+        except files.FileRefused as refusal:
+            raise Invalid({field_name: [str(refusal)]}) from None
 
     def may_create(self, entity_type: EntityType) -> bool:
         """Whether the 新建 button shows (see :meth:`creation_refusal`)."""
@@ -406,6 +428,9 @@ class EntityService:
         return entity
 
     def _record(self, entity_type, entity, action, before, after, *, reason: str = "") -> None:
+        if after is not None:
+            files.bind_unbound(self.session, entity.id, {f.name: after.get(f.name) for f in entity_type.fields
+                                                          if f.kind == "file"})
         self.session.add(
             EntityRevision(
                 tenant_id=entity.tenant_id, entity_id=entity.id, version=entity.version, action=action,

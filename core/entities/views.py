@@ -13,7 +13,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from .. import audit
-from ..auth.permissions import require_permission
+from ..auth.permissions import deny, has_permission, require_permission
 from ..db import session
 from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
@@ -233,8 +233,11 @@ def _workflow_answer(entity_type: EntityType, entity: Entity, status: int, **wor
 @require_permission("entities.view")
 def revision(tenant, type_name, entity_id, version):
     entity_type = _type(type_name)
+    deleted = request.args.get("deleted") == "1"
+    if deleted:
+        require_deleted_readable()
     with current_service().reading(entity_type):
-        entity = _entity(entity_type, entity_id, deleted=request.args.get("deleted") == "1", readonly=True)
+        entity = _entity(entity_type, entity_id, deleted=deleted, readonly=not deleted)
         found = next((r for r in current_service().revisions(entity) if r.version == version), None)
     if found is None:
         abort(404)
@@ -336,18 +339,19 @@ def _without_uploads(entity_type: EntityType, raw: dict, entity: Entity | None) 
 @bp.get("/<type_name>/<int:entity_id>/files/<field_name>")
 @require_permission("entities.view")
 def download_file(tenant, type_name, entity_id, field_name):
-    """A record's file, as an attachment under its original name."""
+    """A record's file, as an attachment under its original name; only a file bound to
+    this record and field (a reference that points elsewhere opens nothing)."""
     entity_type = _type(type_name)
     with current_service().reading(entity_type):
         entity = _entity(entity_type, entity_id, readonly=True)
         field = entity_type.field(field_name)
         value = entity.data.get(field_name) if field is not None and field.kind == "file" else None
         stored = files.find(session, entity.tenant_id, value.get("file")) if isinstance(value, dict) else None
-    if stored is None:
+    if stored is None or not stored.bound_to(entity.id, field_name):
         abort(404)
     response = send_file(
         io.BytesIO(stored.data), mimetype=files.download_type(stored.content_type), as_attachment=True,
-        download_name=stored.name, max_age=0, etag=stored.sha256,
+        download_name=files.clean_name(stored.name), max_age=0, etag=stored.sha256,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
@@ -369,9 +373,22 @@ def delete(tenant, type_name, entity_id):
     return redirect_to(url_for("entities.index", type_name=type_name))
 
 
+#: Deleted records are read where they are restored: by who holds the recycle bin's permission.
+READ_DELETED = "entities.delete"
+
+
+def require_deleted_readable() -> None:
+    """The one rule for reading deleted records, the recycle bin's and a deleted record's
+    history alike: 403 (audited) unless the user may delete and restore records. Deleted
+    records are read in their own tenant only, never through a published type."""
+    if not has_permission(READ_DELETED):
+        deny(READ_DELETED)
+
+
 @bp.get("/<type_name>/recycle")
-@require_permission("entities.delete")
+@require_permission("entities.view")
 def recycle(tenant, type_name):
+    require_deleted_readable()
     entity_type = _type(type_name)
     result = search(session, entity_type, page=_page(), per_page=PER_PAGE, deleted=True)
     return render_template("entities/recycle.html", entity_type=entity_type, result=result)

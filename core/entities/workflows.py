@@ -189,7 +189,8 @@ def fire(
     # The hooks of quanhui_validate_entity see the new state and the previous data.
     given = {key: value for key, value in values.items() if key in transition.fields}
     try:
-        data = service.validate(entity_type, {**given, workflow.field: transition.target}, previous)
+        data = service.validate(entity_type, {**given, workflow.field: transition.target}, previous,
+                                entity_id=entity.id)
     except Invalid as refusal:
         for key, messages in refusal.errors.items():
             errors.setdefault(key, []).extend(m for m in messages if m not in errors.get(key, []))

@@ -73,6 +73,18 @@ def test_an_editor_uploads_a_file_and_downloads_the_same_bytes(app, login_client
     assert login_client("lixia", "viewer").get(link).status_code == 200
 
 
+def test_bidi_controls_are_dropped_from_a_file_name(app, login_client):
+    """U+202E and kin would show “报告\u202efdp.exe” as “报告exe.pdf”: the name keeps none."""
+    client = login_client("lixia", "editor")
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    record = entity_id(upload(client, filename=f"报告{controls}fdp.exe.pdf"))
+    item = client.get(f"/api/v1/lixia/entities/filing/{record}").get_json()
+    assert item["data"]["attachment"]["name"] == "报告fdp.exe.pdf"
+    disposition = client.get(f"/lixia/entities/filing/{record}/files/attachment").headers["Content-Disposition"]
+    assert "%E2%80%AE" not in disposition and "%E2%81%A6" not in disposition
+    assert "filename*=UTF-8''%E6%8A%A5%E5%91%8Afdp.exe.pdf" in disposition
+
+
 def test_a_too_large_file_and_an_exe_are_refused_and_nothing_is_written(app, login_client, monkeypatch):
     client = login_client("lixia", "editor")
     monkeypatch.setitem(app.config, "QUANHUI_MAX_FILE_BYTES", 1024)
@@ -110,16 +122,18 @@ def test_editing_keeps_the_file_the_box_deletes_it_and_revisions_record_both(app
         assert revisions[2].after.get("attachment") is None
 
 
-def test_the_api_accepts_only_a_stored_file_of_the_tenant(app, login_client):
+def test_the_api_names_only_the_records_own_stored_file(app, login_client):
     client = login_client("lixia", "editor")
     record = entity_id(upload(client))
     item = client.get(f"/api/v1/lixia/entities/filing/{record}")
     stored = item.get_json()["data"]["attachment"]
-    created = client.post("/api/v1/lixia/entities/filing", json={"name": "副本", "attachment": stored})
-    assert created.status_code == 201
-    assert created.get_json()["data"]["attachment"]["file"] == stored["file"]
+    kept = client.patch(f"/api/v1/lixia/entities/filing/{record}", json={"name": "年度报告（定稿）", "attachment": stored},
+                        headers={"If-Match": "*"})
+    assert kept.status_code == 200 and kept.get_json()["data"]["attachment"]["file"] == stored["file"]
+    copied = client.post("/api/v1/lixia/entities/filing", json={"name": "副本", "attachment": stored})
+    assert copied.status_code == 422 and list(copied.get_json()["error"]["fields"]) == ["attachment"]
     refused = client.post("/api/v1/lixia/entities/filing", json={"name": "伪造", "attachment": {"file": 999999}})
-    assert refused.status_code == 422 and refused.get_json()["error"]["fields"]["attachment"] == ["文件不存在,请重新上传"]
+    assert refused.status_code == 422 and refused.get_json()["error"]["fields"]["attachment"] == ["文件不存在，请重新上传"]
     refused = client.post("/api/v1/lixia/entities/filing", json={"name": "文本", "attachment": "a.pdf"})
     assert refused.status_code == 422
 

@@ -100,6 +100,20 @@ def test_delete_moves_to_the_recycle_view_and_restore_brings_it_back(app, login_
     assert "删除" in history and "恢复" in history
 
 
+def test_a_deleted_record_is_read_only_by_who_sees_the_recycle_bin(app, login_client):
+    """One rule for the recycle bin and a deleted record's history: a viewer reads neither."""
+    editor = login_client("lixia", "editor")
+    target = entity_id(create(editor))
+    url = f"/lixia/entities/association/{target}"
+    assert editor.post(f"{url}/delete", data={"version": "1"}, headers=HX).status_code == 204
+    viewer = login_client("lixia", "viewer")
+    assert viewer.get("/lixia/entities/association/recycle").status_code == 403
+    refused = viewer.get(f"{url}/revisions/1?deleted=1")
+    assert refused.status_code == 403 and "济南市软件行业协会" not in refused.get_data(as_text=True)
+    assert "济南市软件行业协会" in editor.get("/lixia/entities/association/recycle").get_data(as_text=True)
+    assert "济南市软件行业协会" in editor.get(f"{url}/revisions/1?deleted=1").get_data(as_text=True)
+
+
 def test_the_list_searches_filters_sorts_and_pages(login_client):
     client = login_client("lixia", "editor")
     for n in range(3):

@@ -259,6 +259,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("vocabularies.save", "POST"): Route(
         {"tenant": "lixia", "name": "industry_chains"}, statuses(302, 403, 403, 403, 404, 403, 403), data={"terms": "新材料"}
     ),
+    # A file upload: the association has no file field, so it is 404 to every editor (uploads
+    # themselves: tests/security/test_file_binding.py).
+    ("entity_api.upload_file", "POST"): Route(
+        {**ASSOCIATION, "field_name": "name"}, statuses(401, 403, 404, 404, 404, 404, 404),
+        foreign=statuses(401, 403, 404, 404, 404, 404, 404), other=statuses(401, 403, 404, 404, 404, 404, 404),
+    ),
     ("entity_api.transition_entity", "POST"): Route(
         {**ASSOCIATION, "name": "verify"}, MEMBER_NOT_FOUND_API, foreign=MEMBER_NOT_FOUND_API, other=MEMBER_NOT_FOUND_API
     ),
