@@ -40,7 +40,7 @@ def plugin(request):
     return request.node.get_closest_marker("quanhui_plugins").args[0]
 
 
-def PLUGIN(test):
+def installed(test):
     """Install a fresh copy of the documented plugin for ``test``."""
     return pytest.mark.quanhui_plugins(documented_plugin())(test)
 
@@ -80,7 +80,7 @@ def row_of(body, tenant_name):
 # directory.md ----------------------------------------------------------------------------
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_a_plugin_reads_one_association_and_the_associations_of_a_status(db_session, tenant, directory, plugin):
     lixia = tenant("lixia")
@@ -91,7 +91,7 @@ def test_a_plugin_reads_one_association_and_the_associations_of_a_status(db_sess
         assert [record.data["name"] for record in plugin.associations_with_status("注销")] == ["丙协会"]
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_enabling_the_plugin_adds_its_field_to_the_directory_and_a_reference_must_point_at_it(db_session, tenant):
     lixia = tenant("lixia")
@@ -106,7 +106,7 @@ def test_enabling_the_plugin_adds_its_field_to_the_directory_and_a_reference_mus
 # reports.md ------------------------------------------------------------------------------
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_the_year_parameter_filters_and_the_total_row_sums_every_number_but_the_rate(login_client, directory):
     viewer = login_client("lixia", "viewer")
@@ -122,7 +122,7 @@ def test_the_year_parameter_filters_and_the_total_row_sums_every_number_but_the_
     assert (every_year["rows"][0]["submitted"], every_year["rows"][0]["income"]) == (2, 4000)
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_a_bad_parameter_is_refused_before_the_query_runs(login_client, directory):
     viewer = login_client("lixia", "viewer")
@@ -132,7 +132,7 @@ def test_a_bad_parameter_is_refused_before_the_query_runs(login_client, director
     assert page.status_code == 422 and "年度" in page.get_data(as_text=True)
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_the_city_rolls_up_every_district_and_the_kept_rows_follow_the_parameter(app, db_session, tenant,
                                                                                 login_client, directory):
@@ -157,7 +157,7 @@ def test_the_city_rolls_up_every_district_and_the_kept_rows_follow_the_parameter
     assert row_of(submission(city, "jinan", "?year=2025"), "历下区")["submitted"] == 2
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_the_page_stacks_the_chart_and_the_workbook_carries_the_parameter_and_the_total(login_client, directory):
     viewer = login_client("jinan", "viewer")
@@ -170,7 +170,7 @@ def test_the_page_stacks_the_chart_and_the_workbook_carries_the_parameter_and_th
     assert [cell.value for cell in sheet[sheet.max_row]] == ["合计", 3, 1, 2, None, 3000]
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_reports_are_counted_by_the_month_they_were_filed(login_client, directory):
     body = login_client("lixia", "viewer").get("/api/v1/lixia/reports/annual.by_month").get_json()
@@ -181,7 +181,7 @@ def test_reports_are_counted_by_the_month_they_were_filed(login_client, director
 # access.md -------------------------------------------------------------------------------
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_an_association_account_sees_and_files_only_its_own_reports(app, db_session, tenant, login_client,
                                                                      directory):
@@ -199,7 +199,7 @@ def test_an_association_account_sees_and_files_only_its_own_reports(app, db_sess
         assert record.data["association"] == directory["乙"]  # the owner field is forced to its own association
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_the_city_reads_its_districts_through_the_widened_scope_and_a_district_only_itself(login_client, directory):
     city = login_client("jinan", "editor")
@@ -216,7 +216,7 @@ def test_the_city_reads_its_districts_through_the_widened_scope_and_a_district_o
 # pages.md --------------------------------------------------------------------------------
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_saving_answers_303_or_204_refusing_422_and_a_stale_version_409(login_client, directory):
     editor = login_client("lixia", "editor")
@@ -235,7 +235,7 @@ def test_saving_answers_303_or_204_refusing_422_and_a_stale_version_409(login_cl
     assert editor.get(f"/shizhong/entities/association/{directory['丁']}").status_code == 404
 
 
-@PLUGIN
+@installed
 @ENABLED
 def test_the_list_is_filtered_sorted_and_searched_by_its_url(login_client, directory):
     editor = login_client("lixia", "editor")
