@@ -25,7 +25,7 @@ def documented_plugin():
 
 @pytest.mark.quanhui_plugins(documented_plugin())
 @pytest.mark.enable_plugins("selfcheck", tenants=["lixia"])
-def test_the_documented_type_workflow_and_report_work(app, db_session, tenant, login_client):
+def test_the_documented_type_and_its_field_on_the_directory_work(app, db_session, tenant, login_client):
     lixia = tenant("lixia")
     with use_scope(db_session, TenantScope.of(lixia)):
         service = service_for(lixia)
@@ -33,6 +33,10 @@ def test_the_documented_type_workflow_and_report_work(app, db_session, tenant, l
             "name": "历下区软件协会", "uscc": make("5", "1", "370102", 7), "category": "行业协会"})
         service.create(service.type("self_report"), {
             "title": "关于出借印章的自查", "association": association.id, "situation": "出借证书印章"})
+        association_id = association.id
         service.commit()
-    report = login_client("lixia", "viewer").get("/api/v1/lixia/reports/selfcheck.by_situation").json
-    assert report["rows"] == [{"situation": "出借证书印章", "count": 1}]
+    viewer = login_client("lixia", "viewer")
+    listed = viewer.get("/api/v1/lixia/entities/self_report?situation=出借证书印章").json
+    assert [item["data"]["title"] for item in listed["items"]] == ["关于出借印章的自查"]
+    directory_entry = viewer.get(f"/api/v1/lixia/entities/association/{association_id}").json
+    assert "pairing_capacity" in directory_entry["data"]  # the field the plugin added when enabled
