@@ -174,7 +174,7 @@ def demo(only: tuple[str, ...]):
     toggleable = [p.name for p in registry.loaded if not p.meta.always_on]
     unknown = [name for name in only if name not in toggleable]
     if unknown:
-        raise click.ClickException(f"没有可启用的插件:{'、'.join(unknown)}(quanhui plugins list 列出已安装的插件)")
+        raise click.ClickException(f"没有可启用的插件：{'、'.join(unknown)}（quanhui plugins list 列出已安装的插件）")
     _init(None)
     with system_scope(session):
         has_users = session.scalar(select(User.id).limit(1)) is not None

@@ -62,6 +62,9 @@ class Field:
     #: For choice and multi_choice: the name of a vocabulary (see :mod:`core.vocabularies`)
     #: whose terms, as the tenant sees them, are the choices; ``choices`` may then be empty.
     vocabulary: str | None = None
+    #: For file: the extensions it accepts (``(".pdf",)``); every kind the platform
+    #: stores when empty (see :data:`core.entities.files.ALLOWED`).
+    accept: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name) or self.name in RESERVED_NAMES:
@@ -76,10 +79,23 @@ class Field:
             raise DefinitionError(f"字段 {self.name} 关联记录,需要指明关联的类型")
         if not self.label.strip():
             raise DefinitionError(f"字段 {self.name} 需要中文名称")
+        if self.accept:
+            self._check_accept()
+
+    def _check_accept(self) -> None:
+        from .files import ALLOWED
+
+        if self.kind != "file":
+            raise DefinitionError(f"字段 {self.name} 不是文件，不能限定文件类型")
+        unknown = [ext for ext in self.accept if ext not in ALLOWED]
+        if unknown:
+            raise DefinitionError(f"字段 {self.name} 限定的文件类型 {'、'.join(unknown)} 不是平台接受的类型"
+                                  f"（可用：{'、'.join(ALLOWED)}）")
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["choices"] = list(self.choices)
+        data["accept"] = list(self.accept)
         # Drop what is empty or off, but keep a real 0 (a minimum or default of zero).
         return {
             key: value for key, value in data.items()
@@ -92,7 +108,7 @@ class Field:
         unknown = set(data) - known
         if unknown:
             raise DefinitionError(f"字段定义里有未知的项:{', '.join(sorted(unknown))}")
-        return cls(**{**data, "choices": tuple(data.get("choices", ()))})
+        return cls(**{**data, "choices": tuple(data.get("choices", ())), "accept": tuple(data.get("accept", ()))})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -108,17 +108,20 @@ def clean_name(filename: str | None) -> str:
 
 
 def store(session: Session, tenant_id: int, upload, *, actor_id: int | None = None,
-          bind: tuple[int, str] | None = None) -> dict[str, Any]:
+          bind: tuple[int, str] | None = None, accept: tuple[str, ...] = ()) -> dict[str, Any]:
     """Keep ``upload`` (a werkzeug FileStorage) for ``tenant_id``; returns the record's JSON.
 
     ``bind`` is the (record id, field) the file belongs to; without it the file waits,
     for this request only, for the record that names it (see :func:`bind_unbound`).
+    ``accept`` narrows the extensions taken (a field's ``accept``).
     Raises :class:`FileRefused` for a file too large or of a kind not accepted.
     """
     name = clean_name(upload.filename)
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
         raise FileRefused(f"不支持这种文件类型:{ext or '(无扩展名)'}。可以上传 PDF、PNG/JPEG 图片、Word/Excel/PowerPoint(docx、xlsx、pptx)、zip 和 txt 文件")
+    if accept and ext not in accept:
+        raise FileRefused(f"这里只能上传 {'、'.join(kind.lstrip('.').upper() for kind in accept)} 文件")
     limit = max_bytes()
     data = upload.stream.read(limit + 1)
     if len(data) > limit:

@@ -354,7 +354,7 @@ class EntityService:
             raise Invalid({field_name: ["请选择要上传的文件"]})
         try:
             return files.store(self.session, self.tenant.id, upload, actor_id=self._actor_id,
-                               bind=(entity.id, field_name))
+                               bind=(entity.id, field_name), accept=entity_type.field(field_name).accept)
         except files.FileRefused as refusal:
             raise Invalid({field_name: [str(refusal)]}) from None
 

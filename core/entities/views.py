@@ -310,7 +310,8 @@ def attach_files(entity_type: EntityType, raw: dict, entity: Entity | None):
         upload = request.files.get(field.name)
         if upload is not None and upload.filename:
             try:
-                raw[field.name] = files.store(session, g.tenant.id, upload, actor_id=getattr(service.actor, "id", None))
+                raw[field.name] = files.store(session, g.tenant.id, upload, actor_id=getattr(service.actor, "id", None),
+                                              accept=field.accept)
             except files.FileRefused as refusal:
                 errors[field.name] = [str(refusal)]
         elif field.name in cleared:

@@ -25,7 +25,7 @@ def test_demo_for_one_plugin_enables_only_it_and_fills_its_data_once(cli_runner,
 def test_demo_for_an_unknown_plugin_is_refused_and_changes_nothing(cli_runner):
     result = cli_runner("demo", "--plugin", "nosuch")
     assert result.exit_code == 1
-    assert "没有可启用的插件:nosuch" in result.output
+    assert "没有可启用的插件：nosuch" in result.output
     assert "启用于:未启用" in cli_runner("plugins", "list").output.split("noticeboard", 1)[1]
     assert "已创建用户 lixia-admin" in cli_runner("users", "create", "lixia-admin", "--tenant", "lixia",
                                            "--password-stdin", input="Quancheng-Lixia-88\n").output
