@@ -120,7 +120,15 @@ def new(tenant, type_name):
     if refusal:
         abort(403, refusal)
     values = {f.name: f.default for f in entity_type.fields if f.default is not None}
+    values.update(_prefilled(entity_type))
     return render_template("entities/form.html", **_form_context(entity_type, None, values, {}))
+
+
+def _prefilled(entity_type) -> dict:
+    """The values a link puts in a new record's form (``new?association=7&year=2025``),
+    checked only on save like anything typed in."""
+    given = form_input(entity_type, request.args)
+    return {name: value for name, value in given.items() if name in request.args and entity_type.field(name)}
 
 
 @bp.post("/<type_name>/")
