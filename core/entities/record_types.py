@@ -9,6 +9,13 @@ Who sees a type: the tenant that built it, and, once the city publishes it, ever
 tenant below (each files its own records; the city's reports roll them up). A
 district's own type stays in that district.
 
+A type is stored under a name that carries its owner, ``t<tenant id>__<identifier>``
+(``t7__meeting``): type names stay unique across the instance (reports, permissions,
+the API document and queries rely on that), while the identifier an admin types only
+has to be unique within its own tree line, so no tenant learns a sibling's names by
+being refused one. URLs, the API and the command line use the stored name; the
+exported file carries the identifier.
+
 The same JSON, with a ``format`` key, is the file a type is exported to and imported
 from, and what ``quanhui plugin new NAME --from-type FILE`` turns into code.
 """
@@ -36,6 +43,11 @@ FORMAT = "quanhui.record_type/1"
 PLUGIN = "core"
 #: URL segments under /<tenant>/entities/<type>/ and names the platform keeps.
 RESERVED = frozenset({"new", "recycle", "check", "admin", "api", "static", "types", "fields", "reports", "core"})
+#: Between the owner and the identifier of a stored name; no plugin type name holds it.
+OWNER_SEPARATOR = "__"
+#: What an admin types: no double underscore, short enough for ``t<id>__`` in front.
+IDENTIFIER = re.compile(r"^[a-z](?:[a-z0-9]|_(?!_)){0,29}$")
+IDENTIFIER_LIMIT = 30
 LABEL_LIMIT = 40
 DESCRIPTION_LIMIT = 200
 MAX_FIELDS = 60
@@ -94,6 +106,16 @@ class RecordTypeVersion(TenantOwned, Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     by_name: Mapped[str] = mapped_column(String(80), default="")
+
+
+def stored_name(tenant_id: int, identifier: str) -> str:
+    """The name a type ``tenant_id`` builds as ``identifier`` is kept under."""
+    return f"t{tenant_id}{OWNER_SEPARATOR}{identifier}"
+
+
+def identifier_of(name: str) -> str:
+    """The identifier an admin typed, from a stored name."""
+    return name.partition(OWNER_SEPARATOR)[2] or name
 
 
 # the definition --------------------------------------------------------------
