@@ -37,6 +37,7 @@ from ..tenancy import Tenant, TenantOwned
 from .definitions import NAME, DefinitionError, EntityType, Field, State, Transition, Workflow
 from .fields import projection_column
 from .models import Entity, EntityValue
+from .record_type_schema import check_definition
 
 FORMAT = "quanhui.record_type/1"
 #: The plugin a built type belongs to: the core, always on, so no switch hides it.
@@ -213,42 +214,26 @@ class Definition:
 
     @classmethod
     def from_json(cls, data: Any) -> Definition:
-        """The definition in ``data`` (a stored one or an imported file); :class:`DefinitionError` says what is wrong."""
-        if not isinstance(data, dict):
-            raise DefinitionError("文件内容不是记录类型定义")
+        """The definition in ``data`` (a stored one or an imported file), checked whole
+        against the file's schema first; :class:`DefinitionError` says what is wrong."""
+        check_definition(data)
         if data.get("format", FORMAT) != FORMAT:
             raise DefinitionError(f"文件格式 {str(data.get('format'))[:40]!r} 不是泉汇记录类型定义({FORMAT})")
-        known = {f.name for f in dataclasses.fields(cls)} | {"format"}
-        unknown = set(data) - known
-        if unknown:
-            raise DefinitionError(f"记录类型定义里有未知的项:{', '.join(sorted(unknown))[:200]}")
-        try:
-            return cls(
-                name=str(data["name"]),
-                label=str(data["label"]),
-                description=str(data.get("description") or ""),
-                icon=str(data.get("icon") or ""),
-                colour=str(data.get("colour") or ""),
-                nav_order=data.get("nav_order"),
-                title_field=str(data.get("title_field") or TITLE_FIELD),
-                fields=tuple(Field.from_json(f) for f in _list(data, "fields")),
-                retired_fields=tuple(Field.from_json(f) for f in _list(data, "retired_fields")),
-                states=tuple(_state(s) for s in _list(data, "states")),
-                transitions=tuple(_transition(t) for t in _list(data, "transitions")),
-                reports=tuple(ReportSpec(**r) for r in _list(data, "reports")),
-                retired=data.get("retired") is True,
-            )
-        except KeyError as missing:
-            raise DefinitionError(f"记录类型定义缺少 {missing.args[0]}") from None
-        except TypeError as wrong:
-            raise DefinitionError(f"记录类型定义有不认识的写法:{str(wrong)[:120]}") from None
-
-
-def _list(data: dict, key: str) -> list:
-    value = data.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise DefinitionError(f"记录类型定义的 {key} 应为对象列表")
-    return value
+        return cls(
+            name=data["name"],
+            label=data["label"],
+            description=data.get("description") or "",
+            icon=data.get("icon") or "",
+            colour=data.get("colour") or "",
+            nav_order=data.get("nav_order"),
+            title_field=data.get("title_field") or TITLE_FIELD,
+            fields=tuple(Field.from_json(f) for f in data.get("fields") or ()),
+            retired_fields=tuple(Field.from_json(f) for f in data.get("retired_fields") or ()),
+            states=tuple(_state(s) for s in data.get("states") or ()),
+            transitions=tuple(_transition(t) for t in data.get("transitions") or ()),
+            reports=tuple(ReportSpec(**r) for r in data.get("reports") or ()),
+            retired=data.get("retired") is True,
+        )
 
 
 def _state(data: dict) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.core.test_record_types import errors_of
 
-TAKEN = "类型标识 meeting 已被使用(本单位或上级、下级单位已有这个标识的类型),请换一个"
+TAKEN = "类型标识 meeting 已被使用（本单位或上级、下级单位已有这个标识的类型），请换一个"
 
 
 def create(client, slug: str, name: str, label: str):
@@ -91,7 +91,7 @@ def test_an_imported_file_is_stored_under_the_importing_district(lixia_meeting, 
 def test_an_identifier_that_could_pass_for_a_stored_name_is_refused(app, login_client, name):
     refused = create(login_client("shizhong", "admin"), "shizhong", name, "冒名")
     assert refused.status_code == 422
-    assert errors_of(refused)["name"] == "类型标识需以小写英文字母开头,只含小写字母、数字和下划线(不能连用两个下划线),最长 30 个字符"
+    assert errors_of(refused)["name"] == "类型标识需以小写英文字母开头，只含小写字母、数字和下划线（不能连用两个下划线），最长 30 个字符"
 
 
 def test_the_command_line_works_with_the_stored_name(lixia_meeting, app, tmp_path):
