@@ -76,13 +76,19 @@ def _flattened(errors: Any, path: tuple = ()):
         yield " ".join(path).removesuffix("的"), str(errors)
 
 
+def _no_controls(value: str) -> None:
+    """Control characters break the Excel export and template of the type (line breaks and tabs excepted)."""
+    if any(ord(c) < 32 and c not in "\t\n\r" or ord(c) == 127 for c in value):
+        raise ValidationError("不能含控制字符")
+
+
 def _finite(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationError("应为数字")
 
 
 def _text(**options) -> fields.String:
-    return fields.String(error_messages=TEXT, **options)
+    return fields.String(error_messages=TEXT, validate=_no_controls, **options)
 
 
 def _flag() -> fields.Boolean:
@@ -109,7 +115,7 @@ class FieldSchema(_Strict):
 
     name = _text(required=True)
     label = _text(required=True)
-    kind = _text(validate=validate.OneOf(FIELD_KINDS, error="不是可用的字段类型"))
+    kind = fields.String(error_messages=TEXT, validate=validate.OneOf(FIELD_KINDS, error="不是可用的字段类型"))
     required = _flag()
     default = fields.Raw(allow_none=True)
     help = _text()

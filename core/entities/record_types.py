@@ -37,7 +37,6 @@ from ..tenancy import Tenant, TenantOwned
 from .definitions import NAME, DefinitionError, EntityType, Field, State, Transition, Workflow
 from .fields import projection_column
 from .models import Entity, EntityValue
-from .record_type_schema import check_definition
 
 FORMAT = "quanhui.record_type/1"
 #: The plugin a built type belongs to: the core, always on, so no switch hides it.
@@ -214,9 +213,10 @@ class Definition:
 
     @classmethod
     def from_json(cls, data: Any) -> Definition:
-        """The definition in ``data`` (a stored one or an imported file), checked whole
-        against the file's schema first; :class:`DefinitionError` says what is wrong."""
-        check_definition(data)
+        """The definition in ``data``: a stored one, or a file that passed
+        :func:`~core.entities.record_type_schema.check_definition` (stored ones are not
+        held to it, so a type saved before a rule tightened stays usable and editable);
+        :class:`DefinitionError` says what is wrong."""
         if data.get("format", FORMAT) != FORMAT:
             raise DefinitionError(f"文件格式 {str(data.get('format'))[:40]!r} 不是泉汇记录类型定义({FORMAT})")
         return cls(

@@ -70,6 +70,8 @@ def added(field: dict) -> dict:
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"label": 3}, "记录类型定义有误：label 应为文字"),
+    ({"label": "例\x00会"}, "记录类型定义有误：label 不能含控制字符"),
+    (title(label="标\x0b题"), "记录类型定义有误：fields 第 1 项的 label 不能含控制字符"),
     (title(max_length="abc"), "记录类型定义有误：fields 第 1 项的 max_length 应为整数"),
     (title(label=["标题"]), "记录类型定义有误：fields 第 1 项的 label 应为文字"),
     (added({"name": "x", "label": "某项", "kind": "formula"}), "记录类型定义有误：fields 第 7 项的 kind 不是可用的字段类型"),
