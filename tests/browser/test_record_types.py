@@ -180,4 +180,4 @@ def test_the_city_builds_a_reporting_type_a_district_files_one_and_the_city_coun
 
     document = page.request.get(f"{live_url}/api/openapi.json").json()
     assert f"/api/v1/{{tenant}}/entities/{TYPE}" in document["paths"]
-    assert "MajorReport" in document["components"]["schemas"]
+    assert "T1_MajorReport" in document["components"]["schemas"]

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import io
 import json
+import types
 
 import pytest
 
+from core.api import PluginMeta, hookimpl
+from core.entities.definitions import EntityType, Field
 from tests.core.test_record_types import errors_of
 
 TAKEN = "类型标识 meeting 已被使用（本单位或上级、下级单位已有这个标识的类型），请换一个"
@@ -107,3 +110,21 @@ def test_the_command_line_works_with_the_stored_name(lixia_meeting, app, tmp_pat
     assert json.loads(definition.output)["name"] == "meeting"
     elsewhere = runner.invoke(cli, ["export", "t2__meeting", str(workbook), "--tenant", "shizhong"])
     assert elsewhere.exit_code == 1
+
+
+def squatter():
+    """A plugin that declares a type under a stored name of lixia's."""
+    module = types.ModuleType("squatter_plugin")
+    module.meta = PluginMeta(name="squatter", title="抢注", version="1.0.0")
+    squatted = EntityType("t2__meeting", "冒名例会", fields=(Field("title", "标题"),), title_field="title")
+    module.quanhui_entity_types = hookimpl(lambda: [squatted])
+    return module
+
+
+@pytest.mark.quanhui_plugins(squatter())
+@pytest.mark.enable_plugins("squatter", tenants=("lixia",))
+def test_a_plugin_type_never_takes_a_stored_name(lixia_meeting, app):
+    """Names with a double underscore belong to built types: a plugin's is left out."""
+    assert "t2__meeting" not in app.extensions["quanhui.entities"].types
+    page = lixia_meeting.get("/lixia/entities/t2__meeting/").get_data(as_text=True)
+    assert "十一月例会" in page and "冒名例会" not in page
