@@ -158,14 +158,14 @@ class RecordTypeBuilder:
         within the tree line (this tenant, its ancestors and the tenants below): the ones
         that can see the type. The message never tells which tenant holds it."""
         if not identifier:
-            return "请填写类型标识(英文),例如 major_report"
+            return "请填写类型标识（英文），例如 major_report"
         if not IDENTIFIER.match(identifier):
             return (f"类型标识需以小写英文字母开头，只含小写字母、数字和下划线（不能连用两个下划线），"
                     f"最长 {IDENTIFIER_LIMIT} 个字符")
         if identifier in RESERVED or identifier in self.registry.plugin_names:
-            return f"类型标识 {identifier} 是平台或插件保留的名称,请换一个"
+            return f"类型标识 {identifier} 是平台或插件保留的名称，请换一个"
         if identifier in self.registry.types:
-            return f"类型标识 {identifier} 已被插件「{self.registry.types[identifier].plugin}」的记录类型使用,不能覆盖"
+            return f"类型标识 {identifier} 已被插件「{self.registry.types[identifier].plugin}」的记录类型使用，不能覆盖"
         line = {*self.tenant.ancestor_ids, *subtree_ids(self.session, self.tenant)}
         with system_scope(self.session):
             taken = self.session.scalar(select(func.count()).select_from(RecordType).where(
@@ -182,7 +182,7 @@ class RecordTypeBuilder:
                 self.session.add(row)
                 self.session.flush()
         except IntegrityError:  # the same identifier taken here at the same moment
-            raise DesignError({"name": f"类型标识 {identifier_of(definition.name)} 已被使用,请换一个"}) from None
+            raise DesignError({"name": f"类型标识 {identifier_of(definition.name)} 已被使用，请换一个"}) from None
         self._record(row, summary)
         audit.record(self.session, "record_type.created", tenant_id=self.tenant.id, target=definition.name,
                      actor=self.actor, summary=summary)

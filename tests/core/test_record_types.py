@@ -278,7 +278,7 @@ def test_transition_fields_and_permission_are_checked(built):
 
 
 @pytest.mark.parametrize(("form", "field", "message"), [
-    ({"name": "association", "label": "协会"}, "name", "已被插件「directory」的记录类型使用,不能覆盖"),
+    ({"name": "association", "label": "协会"}, "name", "已被插件「directory」的记录类型使用，不能覆盖"),
     ({"name": "think_tank", "label": "智库"}, "name", "是平台或插件保留的名称"),
     ({"name": "recycle", "label": "回收"}, "name", "是平台或插件保留的名称"),
     ({"name": "Major", "label": "大写"}, "name", "需以小写英文字母开头"),
