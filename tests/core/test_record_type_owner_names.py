@@ -72,3 +72,21 @@ def test_the_upgrade_renames_every_reference_to_a_built_type(built, app, login_c
     assert RECORD["title"] in lixia.get(f"/lixia/entities/{TYPE}/?q=年度会员大会").get_data(as_text=True)
     linked = editor.post(f"/api/v1/lixia/entities/{VISIT}", json={"title": "走访记录", "report": record.json["id"]})
     assert linked.status_code == 201, linked.get_data(as_text=True)
+
+
+def test_a_long_name_is_shortened_to_fit_with_its_owner(built, app, api_client):
+    """Before 0013 a name could take all 40 characters; with ``t1__`` in front it is cut to fit."""
+    engine = app.extensions["quanhui.db"].engine
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(app.extensions["quanhui.plugins"], connection), "0011_policies_read_ids_once")
+    long_name = "major_report_" + "x" * 27
+    with app.app_context(), system_scope(session):
+        row = session.scalar(select(RecordType))
+        row.name, row.definition = long_name, {**row.definition, "name": long_name}
+        session.commit()
+    upgrade(engine, app.extensions["quanhui.plugins"])
+    app.extensions["quanhui.entities"].forget()
+
+    shortened = "t1__" + long_name[:36]
+    assert names(app)["record_types"] == {shortened}
+    assert api_client("lixia", "editor").get(f"/api/v1/lixia/entities/{shortened}").json["total"] == 0
