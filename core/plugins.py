@@ -35,7 +35,8 @@ BUNDLED = (
 )
 #: Plugin names are URL segments after the tenant; these are the core's own.
 RESERVED_NAMES = frozenset({"admin", "account", "api", "entities", "reports", "static"})
-NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+#: No double underscore: names with one belong to types built in the browser (``t7__meeting``).
+NAME = re.compile(r"^[a-z](?!.*__)[a-z0-9_]{1,39}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,7 +218,7 @@ class HookRelay:
 
 def _compatibility_problem(meta: PluginMeta) -> str:
     if not NAME.match(meta.name) or meta.name in RESERVED_NAMES:
-        return f"插件名 {meta.name!r} 不可用:需为小写字母开头的字母、数字、下划线,且不是 {', '.join(sorted(RESERVED_NAMES))}"
+        return f"插件名 {meta.name!r} 不可用:需为小写字母开头的字母、数字、下划线(不连用两个下划线),且不是 {', '.join(sorted(RESERVED_NAMES))}"
     try:
         supported = SpecifierSet(meta.core)
     except InvalidSpecifier:

@@ -31,6 +31,7 @@ from .. import __version__
 from .definitions import FIELD_KINDS, EntityType, Field
 from .fields import PHONE, projection_column
 from .query import MAX_PAGE, MAX_PER_PAGE, RANGE_OPERATORS, RECORD_SORTS
+from .record_types import OWNER_SEPARATOR
 from .registry import schema_for
 
 TITLE = "泉汇 quanhui API"
@@ -74,8 +75,10 @@ class ErrorSchema(Schema):
 
 
 def component_name(entity_type: EntityType) -> str:
-    """``rectification_case`` → ``RectificationCase``."""
-    return "".join(part.capitalize() for part in entity_type.name.split("_"))
+    """``rectification_case`` → ``RectificationCase``; a built type keeps its owner apart:
+    ``t7__major_report`` → ``T7_MajorReport`` (no plugin type's name has an underscore)."""
+    return "_".join("".join(word.capitalize() for word in part.split("_"))
+                    for part in entity_type.name.split(OWNER_SEPARATOR))
 
 
 def global_document(app: Flask) -> dict[str, Any]:

@@ -26,10 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..db import utcnow
 from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
-from .definitions import NAME, DefinitionError, Field
-from .designer import DesignError, FieldDesigner, Layout, UnknownType, _flag, _text
+from .definitions import DefinitionError, Field
+from .designer import DesignError, FieldDesigner, Layout, UnknownType, _flag, _text, field_form
 from .models import CustomField, Entity, EntityValue
+from .record_type_schema import check_definition, check_document
 from .record_types import (
+    IDENTIFIER,
+    IDENTIFIER_LIMIT,
     MAX_TRANSITIONS,
     RESERVED,
     ROLES,
@@ -39,6 +42,8 @@ from .record_types import (
     RecordTypeVersion,
     ReportSpec,
     Summary,
+    identifier_of,
+    stored_name,
 )
 
 SPLIT = re.compile(r"[\r\n,,、;;]+")
@@ -96,9 +101,10 @@ class RecordTypeBuilder:
     # creating ---------------------------------------------------------
 
     def create(self, form: Mapping[str, Any]) -> RecordType:
-        name, label = _text(form, "name"), _text(form, "label")
+        """A new type; the form's ``name`` is the identifier, stored with its owner."""
+        identifier, label = _text(form, "name"), _text(form, "label")
         errors = {}
-        clash = self._name_clash(name)
+        clash = self._name_clash(identifier)
         if clash:
             errors["name"] = clash
         if not label:
@@ -107,37 +113,65 @@ class RecordTypeBuilder:
         if errors:
             raise DesignError(errors)
         definition = self._checked(lambda: Definition(
-            name=name, label=label,
+            name=stored_name(self.tenant.id, identifier), label=label,
             fields=(Field(TITLE_FIELD, title, required=True, indexed=True, listed=True, max_length=200),),
         ))
         return self._insert(definition, f"新建类型「{label}」")
 
     def import_definition(self, data: Any) -> RecordType:
-        """A type from an exported file, as it was exported (not published, in use)."""
-        definition = self._checked(lambda: dataclasses.replace(Definition.from_json(data), retired=False))
+        """A type from an exported file, as it was exported (not published, in use);
+        the file's ``name`` is the identifier, stored with this tenant as its owner. The
+        file is checked whole against its schema, and each live field passes the field
+        designer's own checks, so no imported type refuses every record."""
+        self._checked(lambda: check_definition(data))
+        identifier = data["name"]
+        clash = self._name_clash(identifier)
+        if clash:
+            raise DesignError({"file": clash})
+        definition = self._checked(lambda: dataclasses.replace(
+            Definition.from_json({**data, "name": stored_name(self.tenant.id, identifier)}), retired=False))
+        definition = self._checked(lambda: dataclasses.replace(definition, fields=self._designed(definition)))
         unknown = sorted({t["permission"] for t in definition.transitions if "permission" in t} - set(permission_titles()))
         if unknown:
             raise DesignError({"file": f"流程操作用到的权限 {'、'.join(unknown)} 在本平台不存在(可能来自未安装的插件)"})
-        clash = self._name_clash(definition.name)
-        if clash:
-            raise DesignError({"file": clash})
         return self._insert(definition, f"从文件导入类型「{definition.label}」")
 
-    def _name_clash(self, name: str) -> str:
-        """Why ``name`` cannot name a new type here, or ''."""
-        if not name:
-            return "请填写类型标识(英文),例如 major_report"
-        if not NAME.match(name):
-            return "类型标识需以小写英文字母开头,只含小写字母、数字和下划线,最长 40 个字符"
-        if name in RESERVED or name in self.registry.plugin_names:
-            return f"类型标识 {name} 是平台或插件保留的名称,请换一个"
-        if name in self.registry.types:
-            return f"类型标识 {name} 已被插件「{self.registry.types[name].plugin}」的记录类型使用,不能覆盖"
+    def _designed(self, definition: Definition) -> tuple[Field, ...]:
+        """The definition's live fields as the field designer makes them (its checks of
+        labels, choices, limits, bounds and defaults); :class:`DesignError` names the field."""
+        designer = FieldDesigner(self.service)
+        layout = Layout(definition.entity_type(), [], [], [], [])
+        targets = {t.name for t in self.registry.available(self.service.relay.enabled)}
+        designed = []
+        for field in definition.fields:
+            if field.kind == "reference" and field.target not in targets:
+                raise DesignError({"file": f"字段「{field.label}」关联的类型 {field.target} 不存在或在本单位未启用"})
+            try:
+                designed.append(designer._build(field_form(field), layout, existing=field))
+            except DesignError as refusal:
+                message = "；".join(refusal.errors.values())
+                raise DesignError({"file": f"字段「{field.label}」（{field.name}）：{message}"}) from None
+        return tuple(designed)
+
+    def _name_clash(self, identifier: str) -> str:
+        """Why ``identifier`` cannot name a new type here, or ''. It need only be unique
+        within the tree line (this tenant, its ancestors and the tenants below): the ones
+        that can see the type. The message never tells which tenant holds it."""
+        if not identifier:
+            return "请填写类型标识（英文），例如 major_report"
+        if not IDENTIFIER.match(identifier):
+            return (f"类型标识需以小写英文字母开头，只含小写字母、数字和下划线（不能连用两个下划线），"
+                    f"最长 {IDENTIFIER_LIMIT} 个字符")
+        if identifier in RESERVED or identifier in self.registry.plugin_names:
+            return f"类型标识 {identifier} 是平台或插件保留的名称，请换一个"
+        if identifier in self.registry.types:
+            return f"类型标识 {identifier} 已被插件「{self.registry.types[identifier].plugin}」的记录类型使用，不能覆盖"
+        line = {*self.tenant.ancestor_ids, *subtree_ids(self.session, self.tenant)}
         with system_scope(self.session):
-            if self.session.scalar(select(func.count()).select_from(RecordType).where(RecordType.name == name)):
-                return f"类型标识 {name} 已被使用(可能是其他单位建的类型),请换一个"
-            if self.session.scalar(select(Entity.id).where(Entity.type == name).limit(1)) is not None:
-                return f"已有名为 {name} 的记录数据(可能来自已卸载的插件),请换一个标识"
+            taken = self.session.scalar(select(func.count()).select_from(RecordType).where(
+                RecordType.name.in_([stored_name(tenant_id, identifier) for tenant_id in line])))
+        if taken:
+            return f"类型标识 {identifier} 已被使用（本单位或上级、下级单位已有这个标识的类型），请换一个"
         return ""
 
     def _insert(self, definition: Definition, summary: str) -> RecordType:
@@ -147,8 +181,8 @@ class RecordTypeBuilder:
             with self.session.begin_nested():  # only this insert is undone when it fails
                 self.session.add(row)
                 self.session.flush()
-        except IntegrityError:  # the same name taken at the same moment elsewhere
-            raise DesignError({"name": f"类型标识 {definition.name} 已被使用,请换一个"}) from None
+        except IntegrityError:  # the same identifier taken here at the same moment
+            raise DesignError({"name": f"类型标识 {identifier_of(definition.name)} 已被使用，请换一个"}) from None
         self._record(row, summary)
         audit.record(self.session, "record_type.created", tenant_id=self.tenant.id, target=definition.name,
                      actor=self.actor, summary=summary)
@@ -499,17 +533,23 @@ def read_file(raw: bytes) -> Any:
     """The JSON of an exported type file (the web's upload, the command line's file);
     :class:`DesignError` on ``file`` when it is not one."""
     if len(raw) > IMPORT_LIMIT:
-        raise DesignError({"file": "文件太大,不像是记录类型定义"})
+        raise DesignError({"file": "文件太大，不像是记录类型定义"})
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        check_document(text)
+        return json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise DesignError({"file": "文件不是 UTF-8 编码的 JSON,请选择从泉汇导出的记录类型文件"}) from None
+    except DefinitionError as refusal:
+        raise DesignError({"file": str(refusal)}) from None
 
 
 def export_text(definition: Definition) -> str:
-    """The file a type is exported to: its definition as readable JSON. Whether it is in
-    use here is this instance's business, so the file leaves that out."""
-    return json.dumps(dataclasses.replace(definition, retired=False).to_json(), ensure_ascii=False, indent=2)
+    """The file a type is exported to: its definition as readable JSON, named by its
+    identifier (the importing tenant becomes the owner). Whether it is in use here is
+    this instance's business, so the file leaves that out."""
+    exported = dataclasses.replace(definition, name=identifier_of(definition.name), retired=False)
+    return json.dumps(exported.to_json(), ensure_ascii=False, indent=2)
 
 
 def permission_titles() -> dict[str, str]:

@@ -34,12 +34,18 @@ from .designer import CHOICE_KINDS, NUMBER_KINDS, UNINDEXABLE_KINDS, DesignError
 from .designer import field_form as field_form_of
 from .fields import TEXT_LIMITS
 from .record_type_builder import IMPORT_LIMIT, RecordTypeBuilder, export_text, permission_titles, read_file
-from .record_types import CHARTS, GROUPS, MEASURES, ROLES, SUM_KINDS, Definition
+from .record_types import CHARTS, GROUPS, MEASURES, ROLES, SUM_KINDS, Definition, identifier_of
 
 bp = Blueprint("record_types", __name__, url_prefix="/<tenant>/admin/types")
 
 FIELD_FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
                    "max_length", "minimum", "maximum")
+
+
+@bp.app_template_filter("type_identifier")
+def type_identifier(name: str) -> str:
+    """What the admin typed for a built type, shown beside the stored name URLs use."""
+    return identifier_of(name)
 
 
 def _builder() -> RecordTypeBuilder:
@@ -287,6 +293,6 @@ def export(tenant, name):
     except (UnknownType, DefinitionError):
         abort(404)
     return Response(export_text(definition), mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{definition.name}.quanhui-type.json"',
+        "Content-Disposition": f'attachment; filename="{identifier_of(definition.name)}.quanhui-type.json"',
         "Cache-Control": "no-store",
     })

@@ -27,7 +27,7 @@ from ..vocabularies import declared as declared_vocabularies, in_effect as vocab
 from .definitions import DefinitionError, EntityType, Field
 from .fields import build_schema
 from .models import CustomField
-from .record_types import Definition, RecordType, Summary, reports_of, stamp as record_type_stamp, visible_rows
+from .record_types import OWNER_SEPARATOR, Definition, RecordType, Summary, reports_of, stamp as record_type_stamp, visible_rows
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ class EntityRegistry:
             if outcome.failed:
                 continue
             for entity_type in outcome.value or ():
+                if OWNER_SEPARATOR in entity_type.name:
+                    logger.error("entity type %s of plugin %s ignored: names with %s belong to built types",
+                                 entity_type.name, outcome.plugin, OWNER_SEPARATOR)
+                    continue
                 if entity_type.name in self.types:
                     logger.error(
                         "entity type %s of plugin %s ignored: plugin %s declared it first",

@@ -86,10 +86,15 @@ UNSAMPLED = ("reference", "file")
 def _type_values(name: str, path: Path, title: str | None) -> dict[str, str]:
     """The template values that write the exported type in ``path`` out as code."""
     from ..entities.definitions import DefinitionError
+    from ..entities.record_type_schema import check_definition, check_document
     from ..entities.record_types import Definition, report_columns
 
     try:
-        definition = Definition.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        text = Path(path).read_text(encoding="utf-8")
+        check_document(text)
+        data = json.loads(text)
+        check_definition(data)
+        definition = Definition.from_json(data)
     except OSError as missing:
         raise ScaffoldError(f"读不到记录类型文件 {path}:{missing.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -19,7 +19,9 @@ from core.entities.models import Entity
 from core.entities.record_types import RecordTypeVersion
 from core.tenancy import system_scope
 
-TYPE = "major_report"
+IDENT = "major_report"
+#: The city (济南市, tenant 1) stores the type with its owner in the name.
+TYPE = "t1__major_report"
 BASE = "/jinan/admin/types"
 FIELDS = (
     {"name": "matter_kind", "label": "事项类别", "kind": "choice", "choices": "重大活动\n重要人事\n其他",
@@ -36,10 +38,13 @@ RECORD = {"title": "关于召开年度会员大会的报告", "matter_kind": "�
           "content": "拟于12月召开会员大会。", "participants": 120}
 
 
-def build(client, base=BASE, name=TYPE, label="重大事项报告", publish=True):
-    """The whole type, as the builder's forms post it; every step answers 303."""
+def build(client, base=BASE, name=IDENT, label="重大事项报告", publish=True):
+    """The whole type, as the builder's forms post it; every step answers 303. Returns
+    the stored name (the builder's URL after the type was created)."""
+    created = client.post(f"{base}/", data={"name": name, "label": label, "title_label": "报告标题"})
+    assert created.status_code == 303, created.get_data(as_text=True)[:2000]
+    name = created.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
     steps = [
-        (f"{base}/", {"name": name, "label": label, "title_label": "报告标题"}),
         *((f"{base}/{name}/fields", field) for field in FIELDS),
         (f"{base}/{name}/states", STATES),
         (f"{base}/{name}/transitions", ACCEPT),
@@ -51,6 +56,7 @@ def build(client, base=BASE, name=TYPE, label="重大事项报告", publish=True
     for url, data in steps:
         response = client.post(url, data=data)
         assert response.status_code == 303, (url, response.get_data(as_text=True)[:2000])
+    return name
 
 
 def errors_of(response) -> dict[str, str]:
@@ -63,7 +69,7 @@ def errors_of(response) -> dict[str, str]:
 @pytest.fixture
 def built(app, login_client):
     city = login_client("jinan", "admin")
-    build(city)
+    assert build(city) == TYPE
     return city
 
 
@@ -119,15 +125,16 @@ def test_a_district_never_sees_a_sibling_districts_records(built, api_client, lo
 
 def test_a_district_type_is_absent_in_other_districts(app, login_client, api_client):
     lixia = login_client("lixia", "admin")
-    build(lixia, base="/lixia/admin/types", name="joint_meeting", label="联席会议", publish=False)
-    assert lixia.get("/lixia/entities/joint_meeting/").status_code == 200
+    joint = build(lixia, base="/lixia/admin/types", name="joint_meeting", label="联席会议", publish=False)
+    assert joint == "t2__joint_meeting"
+    assert lixia.get(f"/lixia/entities/{joint}/").status_code == 200
     shizhong = login_client("shizhong", "admin")
-    assert shizhong.get("/shizhong/entities/joint_meeting/").status_code == 404
-    assert shizhong.get("/shizhong/admin/types/joint_meeting").status_code == 404
-    assert api_client("jinan", "admin").get("/api/v1/jinan/entities/joint_meeting").status_code == 404
+    assert shizhong.get(f"/shizhong/entities/{joint}/").status_code == 404
+    assert shizhong.get(f"/shizhong/admin/types/{joint}").status_code == 404
+    assert api_client("jinan", "admin").get(f"/api/v1/jinan/entities/{joint}").status_code == 404
     assert "联席会议" not in shizhong.get("/shizhong/").get_data(as_text=True)
     # A district has no one below it to publish to.
-    assert lixia.post("/lixia/admin/types/joint_meeting/publish", data={"on": "1"}).status_code == 409
+    assert lixia.post(f"/lixia/admin/types/{joint}/publish", data={"on": "1"}).status_code == 409
 
 
 def test_an_unpublished_city_type_stays_in_the_city(app, login_client):
@@ -147,9 +154,9 @@ def test_the_type_appears_in_the_navigation_pages_and_api_documents(built, login
     assert lixia.get(f"/lixia/entities/{TYPE}/excel/template.xlsx").status_code == 200
     document = client.get("/api/openapi.json").json
     assert f"/api/v1/{{tenant}}/entities/{TYPE}" in document["paths"]
-    assert "MajorReport" in document["components"]["schemas"]
+    assert "T1_MajorReport" in document["components"]["schemas"]
     tenant_document = lixia.get("/api/v1/lixia/openapi.json").json
-    assert "MajorReport" in tenant_document["components"]["schemas"]
+    assert "T1_MajorReport" in tenant_document["components"]["schemas"]
     reports = lixia.get("/lixia/reports/").get_data(as_text=True)
     assert "重大事项按月统计" in reports
 
@@ -271,7 +278,7 @@ def test_transition_fields_and_permission_are_checked(built):
 
 
 @pytest.mark.parametrize(("form", "field", "message"), [
-    ({"name": "association", "label": "协会"}, "name", "已被插件「directory」的记录类型使用,不能覆盖"),
+    ({"name": "association", "label": "协会"}, "name", "已被插件「directory」的记录类型使用，不能覆盖"),
     ({"name": "think_tank", "label": "智库"}, "name", "是平台或插件保留的名称"),
     ({"name": "recycle", "label": "回收"}, "name", "是平台或插件保留的名称"),
     ({"name": "Major", "label": "大写"}, "name", "需以小写英文字母开头"),
@@ -284,7 +291,7 @@ def test_bad_names_are_refused_in_chinese(app, login_client, form, field, messag
 
 
 def test_a_name_taken_by_another_tenant_is_refused(built, login_client):
-    response = login_client("lixia", "admin").post("/lixia/admin/types/", data={"name": TYPE, "label": "同名"})
+    response = login_client("lixia", "admin").post("/lixia/admin/types/", data={"name": IDENT, "label": "同名"})
     assert response.status_code == 422
     assert "已被使用" in errors_of(response)["name"]
 
@@ -321,7 +328,7 @@ def test_the_exported_file_imports_into_a_fresh_instance_as_the_same_type(built,
     assert built.post(f"{BASE}/{TYPE}/transitions", data=SUPPLEMENT).status_code == 303
     exported = built.get(f"{BASE}/{TYPE}/export")
     assert exported.status_code == 200
-    assert f'filename="{TYPE}.quanhui-type.json"' in exported.headers["Content-Disposition"]
+    assert f'filename="{IDENT}.quanhui-type.json"' in exported.headers["Content-Disposition"]
     definition = json.loads(exported.get_data(as_text=True))
     assert definition["transitions"][-1]["fields"] == ["content"]
     assert definition["transitions"][-1]["permission"] == "entities.design"
@@ -418,7 +425,7 @@ def test_the_command_line_exports_and_imports_the_same_file_as_the_web(built, ap
     assert json.loads(printed.output) == json.loads(web)
     # The city's type is the city's: a district exports only what it built.
     foreign = runner.invoke(cli, ["types", "export", TYPE, "--tenant", "lixia"])
-    assert foreign.exit_code == 1 and "历下区没有自己搭建的记录类型 major_report" in foreign.output
+    assert foreign.exit_code == 1 and f"历下区没有自己搭建的记录类型 {TYPE}" in foreign.output
 
     taken = runner.invoke(cli, ["types", "import", str(path), "--tenant", "lixia"])
     assert taken.exit_code == 1 and "类型标识 major_report 已被使用" in taken.output
@@ -426,10 +433,10 @@ def test_the_command_line_exports_and_imports_the_same_file_as_the_web(built, ap
     copy.write_text(json.dumps({**json.loads(web), "name": "lixia_report", "label": "历下重大事项"}), encoding="utf-8")
     imported = runner.invoke(cli, ["types", "import", str(copy), "--tenant", "lixia"])
     assert imported.exit_code == 0, imported.output
-    assert "已导入记录类型「历下重大事项」(lixia_report),尚未发布" in imported.output
+    assert "已导入记录类型「历下重大事项」(t2__lixia_report),尚未发布" in imported.output
     with app.app_context(), system_scope(session):
-        row = session.scalar(select(RecordType).where(RecordType.name == "lixia_report"))
-        event = session.scalar(select(AuditEvent).where(AuditEvent.target == "lixia_report"))
+        row = session.scalar(select(RecordType).where(RecordType.name == "t2__lixia_report"))
+        event = session.scalar(select(AuditEvent).where(AuditEvent.target == "t2__lixia_report"))
         lixia = session.scalar(select(Tenant).where(Tenant.slug == "lixia"))
         version = session.scalar(select(RecordTypeVersion).where(RecordTypeVersion.record_type_id == row.id))
         assert (row.tenant_id, row.published) == (lixia.id, False)

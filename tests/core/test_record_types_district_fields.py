@@ -63,7 +63,7 @@ def test_the_districts_records_carry_its_field_in_the_api_and_on_the_pages(exten
     assert filed.status_code == 201 and filed.json["data"]["supervisor"] == "王副会长"
     record = filed.json["id"]
     assert editor.get(f"/api/v1/lixia/entities/{TYPE}/{record}").json["data"]["supervisor"] == "王副会长"
-    schema = editor.get("/api/v1/lixia/openapi.json").json["components"]["schemas"]["MajorReport"]
+    schema = editor.get("/api/v1/lixia/openapi.json").json["components"]["schemas"]["T1_MajorReport"]
     assert "supervisor" in str(schema)
 
     pages = extended

@@ -131,9 +131,9 @@ def test_another_worker_sees_a_deletion_that_left_the_newest_version(built, app,
 
     other = EntityRegistry(app.extensions["quanhui.plugins"])
     lixia = tenant("lixia")
-    build(built, name="joint_meeting", label="联席会议")
+    joint = build(built, name="joint_meeting", label="联席会议")
     with app.app_context():
-        assert set(other.built(session, lixia).types) == {TYPE, "joint_meeting"}
+        assert set(other.built(session, lixia).types) == {TYPE, joint}
     assert built.post(f"{BASE}/{TYPE}/delete", data={"confirm": "1"}).status_code == 303
     with app.app_context():
-        assert set(other.built(session, lixia).types) == {"joint_meeting"}
+        assert set(other.built(session, lixia).types) == {joint}

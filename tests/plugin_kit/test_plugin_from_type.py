@@ -52,7 +52,7 @@ def test_a_file_that_is_not_a_type_is_refused_in_chinese(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x"}', encoding="utf-8")
     result = new("major_reports", "--from-type", str(bad), "--dir", str(tmp_path))
-    assert result.exit_code != 0 and "不是可用的记录类型定义:记录类型定义缺少 label" in result.output
+    assert result.exit_code != 0 and "不是可用的记录类型定义:记录类型定义有误：label 缺少这一项" in result.output
     missing = new("major_reports", "--from-type", str(tmp_path / "none.json"), "--dir", str(tmp_path))
     assert missing.exit_code != 0 and "读不到记录类型文件" in missing.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]

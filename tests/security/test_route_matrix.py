@@ -480,10 +480,9 @@ def built_type(db_session, slug: str) -> dict[str, str]:
     from core.tenancy import TenantScope, tenant_by_slug, use_scope
 
     tenant = tenant_by_slug(db_session, slug)
-    name = f"sweep_{slug}"
     with use_scope(db_session, TenantScope.of(tenant)):
         builder = RecordTypeBuilder(service_for(tenant))
-        builder.create({"name": name, "label": "巡检类型"})
+        name = builder.create({"name": f"sweep_{slug}", "label": "巡检类型"}).name
         builder.add_field(name, {"name": "note", "label": "备注", "kind": "text"})
         db_session.commit()
     return {"record_type": name}
