@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_record_type_owner_names"
-down_revision = "0011_policies_read_ids_once"
+down_revision = "0012_file_bindings"
 branch_labels = None
 depends_on = None
 

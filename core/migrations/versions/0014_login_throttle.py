@@ -15,7 +15,7 @@ from core.db import BigId, UTCDateTime
 from core.migrations.rls import enable_tenant_rls
 
 revision = "0014_login_throttle"
-down_revision = "0012_file_bindings"
+down_revision = "0013_record_type_owner_names"
 branch_labels = None
 depends_on = None
 
