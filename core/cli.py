@@ -202,7 +202,7 @@ def demo(only: tuple[str, ...]):
     click.echo(f"演示库已就绪:{len(tenants)} 个租户,登录名 <slug>-admin,密码 {DEMO_PASSWORD}")
 
 
-def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant], only: tuple[str, ...]) -> None:
+def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant], only: tuple[str, ...] = ()) -> None:
     """Each plugin's demo data (only the ``only`` plugins' when given), once: a plugin's flag
     records that it was filled."""
     from .platform_flags import get_flag, set_flag

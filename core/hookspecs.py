@@ -265,19 +265,27 @@ def quanhui_vocabularies():
 
 
 @hookspec
-def quanhui_validate_entity(tenant, entity_type, data, previous):
+def quanhui_validate_entity(tenant, entity_type, data, previous, before, actor, entity_id, action):
     """Check a record beyond its fields' own rules; return ``{field: message}`` for each fault.
 
-    ``data`` holds the typed values after field validation, ``previous`` the stored
-    data before this change (``None`` when creating). Return ``{}`` or ``None`` when
-    all is well. The messages reach the user beside the named fields.
+    ``data`` holds the typed values after field validation (a ``Decimal`` for money, a
+    ``date`` for a date); ``before`` the record's values before this change, typed the same
+    way (``None`` when creating), so ``data["amount"] != before["amount"]`` means the amount
+    changed. ``actor`` is the :class:`core.api.User` making the change (``None`` from the
+    command line), ``entity_id`` the record's id (``None`` when creating), ``action``
+    ``create``, ``update`` or ``transition:<name>``. ``previous`` is the stored JSON before
+    the change, as plugin API 0.1 gave it. Take only the arguments you need: hooks are
+    called by name. Return ``{}`` or ``None`` when all is well; the messages reach the user
+    beside the named fields.
 
     Example::
 
         @hookimpl
-        def quanhui_validate_entity(tenant, entity_type, data, previous):
+        def quanhui_validate_entity(entity_type, data, before, actor, action):
             if entity_type.name == "party_org" and data.get("member_count", 0) < 3:
                 return {"member_count": "正式党员 3 人以上才能成立党支部"}
+            if action == "update" and data.get("amount") != (before or {}).get("amount") and actor is None:
+                return {"amount": "金额只能在页面上由工作人员修改"}
     """
 
 

@@ -135,9 +135,10 @@ class EntityService:
     # validation -------------------------------------------------------
 
     def validate(self, entity_type: EntityType, raw: dict[str, Any], previous: dict[str, Any] | None = None, *,
-                 entity_id: int | None = None) -> dict:
+                 entity_id: int | None = None, action: str | None = None) -> dict:
         """The JSON data to store for ``raw`` laid over ``previous`` (record ``entity_id``'s
-        data; both None for a new record); raises :class:`Invalid`.
+        data; both None for a new record); raises :class:`Invalid`. ``action`` is what the
+        validation hooks are told (``create``, ``update`` or ``transition:<name>``).
 
         ``raw[CONFIRM]`` may list credit-code fields whose code is real though its check
         character is wrong (early pilot codes); an authorised user's confirmation is kept
@@ -166,7 +167,9 @@ class EntityService:
             errors.update(self._file_errors(entity_type, loaded, previous, entity_id))
             with self._watching_reads():
                 outcomes = self.relay.each(
-                    "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded, previous=previous
+                    "quanhui_validate_entity", tenant=self.tenant, entity_type=entity_type, data=loaded,
+                    previous=previous, before=_typed(schema, entity_type, previous), actor=self.actor,
+                    entity_id=entity_id, action=action or ("create" if previous is None else "update"),
                 )
             for outcome in outcomes:
                 if outcome.failed:
@@ -728,6 +731,18 @@ def search_rows(entity_type: EntityType, projections: list[dict]) -> list[dict]:
     first = projections[0]
     return [{"tenant_id": first["tenant_id"], "entity_id": first["entity_id"], "type": entity_type.name,
              "text": "\n".join(texts).lower()}]
+
+
+def _typed(schema, entity_type: EntityType, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``stored`` as the validation hooks see new data (a Decimal, a date); a value that no
+    longer passes its field's rules is given as stored."""
+    if stored is None:
+        return None
+    known = {name: value for name, value in stored.items() if entity_type.field(name)}
+    try:
+        return schema.load(known, partial=True)
+    except ValidationError as refusal:
+        return {**known, **refusal.valid_data}
 
 
 def _keeping_previous_choices(entity_type: EntityType, previous: dict[str, Any] | None) -> EntityType:

@@ -327,7 +327,8 @@ def attach_files(entity_type: EntityType, raw: dict, entity: Entity | None):
     if not errors:
         return None
     try:
-        service.validate(entity_type, {k: v for k, v in raw.items() if k not in errors}, entity.data if entity else None)
+        service.validate(entity_type, {k: v for k, v in raw.items() if k not in errors}, entity.data if entity else None,
+                         entity_id=entity.id if entity else None)
     except Invalid as refusal:
         errors = {**refusal.errors, **errors}
     service.rollback()

@@ -190,7 +190,7 @@ def fire(
     given = {key: value for key, value in values.items() if key in transition.fields}
     try:
         data = service.validate(entity_type, {**given, workflow.field: transition.target}, previous,
-                                entity_id=entity.id)
+                                entity_id=entity.id, action=f"transition:{transition.name}")
     except Invalid as refusal:
         for key, messages in refusal.errors.items():
             errors.setdefault(key, []).extend(m for m in messages if m not in errors.get(key, []))
