@@ -77,3 +77,10 @@ def quanhui_reports():
     from .reports.builtin_reports import REPORTS
 
     return list(REPORTS)
+
+
+@hookimpl
+def quanhui_jobs():
+    from .entities.excel_job import IMPORT
+
+    return [IMPORT]

@@ -23,6 +23,7 @@ from .db import get_db, session
 from .plugin_state import PluginStateError, enabled_in, enabled_names, set_enabled, set_offered
 from .plugins import PluginRegistry
 from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
+from .jobs.cli import jobs_group, worker
 from .web.app import create_app
 from .web.errors import database_problem
 
@@ -45,7 +46,8 @@ def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
     def cli():
         """泉汇 quanhui:行业协会商会多租户平台。"""
 
-    for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, types_group, import_command, export_command):
+    for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, types_group, import_command, export_command,
+                    worker, jobs_group):
         cli.add_command(command)
     PluginRegistry(plugins).each("quanhui_cli", cli=cli)
     return cli
@@ -181,7 +183,7 @@ def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant]) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(host: str, port: int, workers: int):
-    """用 gunicorn 在本机提供服务。"""
+    """用 gunicorn 在本机提供服务。导入、导出等后台任务由 quanhui worker 执行：必须另外运行至少一个（make run 会一并启动）。"""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):

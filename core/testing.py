@@ -114,6 +114,11 @@ class _Databases:
         shutil.copyfile(self.prepared[key], copy)
         return f"sqlite:///{copy}"
 
+    def queue_file(self):
+        """A job queue file of a test's own (for ``start_worker``)."""
+        self.count += 1
+        return self.workdir / f"queue-{self.count}.db"
+
     def _prepare(self, plugins: tuple, number: int) -> str:
         from .migrations import upgrade
         from .plugins import PluginRegistry
@@ -181,7 +186,9 @@ def app(quanhui_databases, quanhui_plugins, request) -> Iterator[Flask]:
 
     url = quanhui_databases.fresh(quanhui_plugins)
     app = create_app(
-        {"TESTING": True, "QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "quanhui-tests"},
+        {"TESTING": True, "QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "quanhui-tests",
+         # Jobs run inside the request that starts them unless a test starts a worker.
+         "QUANHUI_JOBS_IMMEDIATE": True, "QUANHUI_QUEUE_FILE": str(quanhui_databases.queue_file())},
         plugins=quanhui_plugins,
     )
     app.test_client_class = QuanhuiClient

@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {
     "QUANHUI_DATABASE_URL": None,
     "QUANHUI_REDIS_URL": None,
+    #: The job queue's SQLite file when there is no Redis (default: instance/jobs-queue.db).
+    "QUANHUI_QUEUE_FILE": None,
+    #: Run each job inside the call that starts it, without a worker (tests).
+    "QUANHUI_JOBS_IMMEDIATE": False,
     "QUANHUI_SECRET_KEY": None,
     "QUANHUI_TREE_FILE": str(DEFAULT_TREE),
     "QUANHUI_LOGIN_LIMITS": "5 per minute",
