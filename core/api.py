@@ -21,6 +21,7 @@ from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
+from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, start_job
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
 from .plugins import PluginMeta, hookimpl
@@ -79,6 +80,10 @@ __all__ = [
     "FieldDesigner",
     "Forbidden",
     "Invalid",
+    "JobCancelled",
+    "JobContext",
+    "JobFailed",
+    "JobKind",
     "NavItem",
     "NotFound",
     "Page",
@@ -116,6 +121,7 @@ __all__ = [
     "service_for",
     "session",
     "subtree_ids",
+    "start_job",
     "sum_by",
     "system_scope",
     "tenant_by_slug",

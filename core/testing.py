@@ -22,11 +22,14 @@ or ``make_user("lixia", "association", association_id=7)``.
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 import os
 import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -337,3 +340,58 @@ def api_client(app, make_user) -> Callable:
         return client
 
     return make
+
+
+class Worker:
+    """A ``quanhui worker`` subprocess against a test app's database and job queue."""
+
+    def __init__(self, app, workdir):
+        self.app = app
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def environment(self) -> dict[str, str]:
+        config = self.app.config
+        settings = {"QUANHUI_DATABASE_URL": config["QUANHUI_DATABASE_URL"], "QUANHUI_QUEUE_FILE": config["QUANHUI_QUEUE_FILE"],
+                    "QUANHUI_SECRET_KEY": config["QUANHUI_SECRET_KEY"], "QUANHUI_INSTANCE": str(self.workdir),
+                    "QUANHUI_REDIS_URL": config["QUANHUI_REDIS_URL"] or ""}
+        environment = {key: value for key, value in os.environ.items() if key != "QUANHUI_REDIS_URL"}
+        return {**environment, **{key: value for key, value in settings.items() if value}}
+
+    def start(self) -> Worker:
+        command = [str(Path(sys.executable).with_name("quanhui")), "worker"]
+        self.process = subprocess.Popen(command, env=self.environment, stdout=subprocess.DEVNULL,
+                                        stderr=open(self.workdir / "worker.log", "ab"))
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-work, as in a crash or at the hands of the OOM killer."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def start_worker(app, tmp_path) -> Iterator[Callable[[], Worker]]:
+    """``start_worker()`` starts ``quanhui worker`` as a subprocess against the app's (and so
+    the live server's) database and job queue; jobs the app starts from then on go to it."""
+    app.config["QUANHUI_JOBS_IMMEDIATE"] = False
+    app.extensions.pop("quanhui.huey", None)
+    workers: list[Worker] = []
+
+    def start() -> Worker:
+        workers.append(Worker(app, tmp_path).start())
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()

@@ -48,6 +48,7 @@ AT_START_UP = frozenset(
         "quanhui_permissions",
         "quanhui_cli",
         "quanhui_migrations",
+        "quanhui_jobs",
         "quanhui_entity_types",
         "quanhui_vocabularies",
         "quanhui_reports",

@@ -1,0 +1,130 @@
+"""The job queue: an Excel import posted through the page runs in a real ``quanhui worker``
+subprocess; a worker killed half-way leaves nothing visible and the job ends failed; a
+job runs under the scope of the tenant it was started in, and nowhere else."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import types
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, update
+
+from core.api import Entity, JobKind, PluginMeta, TenantScope, hookimpl, session, start_job, system_scope, use_scope
+from core.cli import make_cli
+from core.jobs.models import Job
+from core.jobs.runner import DIED
+from core.tenancy import tenant_by_slug
+from tests.core.test_entity_excel import HX, association_row, workbook
+from tests.entity_helpers import create
+
+IMPORT_URL = "/lixia/entities/association/excel/import"
+
+
+def job_row(app, job_id: int) -> Job:
+    with app.app_context(), system_scope(session):
+        return session.get(Job, job_id)
+
+
+def wait_for(app, job_id: int, done) -> Job:
+    """Poll the job's row until ``done(job)`` (or give up after two minutes)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = job_row(app, job_id)
+        if done(job):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} stayed {job.state} at {job.progress}/{job.total}")
+
+
+def rows_of(app, type_name: str) -> int:
+    with app.app_context(), system_scope(session):
+        return session.scalar(select(func.count()).select_from(Entity).where(Entity.type.like(type_name)))
+
+
+def posted_job(response) -> int:
+    return int(re.search(r"/excel/jobs/(\d+)", response.get_data(as_text=True)).group(1))
+
+
+def test_an_import_posted_through_the_page_runs_in_the_worker_and_the_page_polls_its_result(
+        app, login_client, start_worker):
+    start_worker()
+    client = login_client("lixia", "editor")
+    posted = client.post(IMPORT_URL, data={"file": (_book(600), "名录.xlsx"), "mode": "all"},
+                         content_type="multipart/form-data", headers=HX)
+    assert posted.status_code == 200 and 'hx-trigger="load delay:500ms"' in posted.get_data(as_text=True)
+    job_id = posted_job(posted)
+
+    job = wait_for(app, job_id, lambda job: job.finished)
+    assert (job.state, job.result["created"], job.actor_name) == ("done", 600, "lixia-editor")
+    page = client.get(f"/lixia/entities/association/excel/jobs/{job_id}", headers=HX).get_data(as_text=True)
+    assert "导入完成:已新增 600 条协会商会" in page and "hx-trigger" not in page
+    assert rows_of(app, "association") == 600
+
+    listed = CliRunner().invoke(make_cli(), ["jobs", "list", "--tenant", "lixia"],
+                                env={"QUANHUI_DATABASE_URL": app.config["QUANHUI_DATABASE_URL"]})
+    assert listed.exit_code == 0 and f"{job_id}  lixia  entities.import  已完成  600/600  lixia-editor" in listed.output
+
+
+def test_a_worker_killed_mid_import_leaves_nothing_visible_and_the_job_ends_failed(app, login_client, start_worker):
+    worker = start_worker()
+    client = login_client("lixia", "editor")
+    job_id = posted_job(client.post(IMPORT_URL, data={"file": (_book(4000), "名录.xlsx"), "mode": "all"},
+                                    content_type="multipart/form-data", headers=HX))
+    wait_for(app, job_id, lambda job: job.state == "running" and job.progress >= 500)
+    worker.kill()
+    assert rows_of(app, "association") == 0 and rows_of(app, "~import-%") > 0  # written, staged, invisible
+
+    with app.app_context(), system_scope(session):  # its lease runs out
+        session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+        session.commit()
+    start_worker()
+    job = wait_for(app, job_id, lambda job: job.finished)
+    assert (job.state, job.message) == ("failed", DIED)
+    assert rows_of(app, "association") == 0 and rows_of(app, "~import-%") == 0
+    page = client.get(f"/lixia/entities/association/excel/jobs/{job_id}", headers=HX)
+    assert page.status_code == 422 and "后台进程意外停止" in page.get_data(as_text=True)
+    assert isinstance(create(app, "lixia"), int)  # and the database takes writes at once
+
+
+def _book(rows: int):
+    import io
+
+    return io.BytesIO(workbook([association_row(n) for n in range(1, rows + 1)]))
+
+
+SEEN: dict = {}
+
+
+def _trespass(job):
+    """Reads every association it can, then tries to write one into shizhong."""
+    SEEN["tenants"] = sorted(set(session.scalars(select(Entity.tenant_id))))
+    shizhong = tenant_by_slug(session, "shizhong")
+    session.add(Entity(tenant_id=shizhong.id, type="association", data={"name": "越界"}))
+    session.flush()
+    return {"wrote": True}
+
+
+def trespassing_plugin():
+    module = types.ModuleType("trespassing_plugin")
+    module.meta = PluginMeta(name="trespass", title="越界", version="1.0.0")
+    module.quanhui_jobs = hookimpl(lambda: [JobKind("trespass.try", "越界尝试", run=_trespass)])
+    return module
+
+
+@pytest.mark.quanhui_plugins(trespassing_plugin())
+def test_a_job_started_in_lixia_cannot_read_or_write_shizhong_rows(app, tenant, make_user):
+    lixia, shizhong = tenant("lixia"), tenant("shizhong")
+    create(app, "lixia")
+    create(app, "shizhong")
+    user = make_user("lixia", "admin")
+    with app.test_request_context("/lixia/"):
+        with use_scope(session, TenantScope.of(lixia)):
+            job = start_job("trespass.try", tenant=lixia, actor=session.merge(user))
+    finished = job_row(app, job.id)
+    assert SEEN["tenants"] == [lixia.id]
+    assert finished.state == "failed" and finished.result is None
+    with app.app_context(), system_scope(session):
+        assert session.scalar(select(func.count()).select_from(Entity).where(Entity.tenant_id == shizhong.id)) == 1
