@@ -125,9 +125,9 @@ class JobContext:
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         """Report ``done`` of ``total``; raises :class:`JobCancelled` when asked to stop.
-        Cheap to call often: it writes at most every :data:`PROGRESS_INTERVAL` seconds."""
+        Cheap to call often: it writes at most every :data:`PROGRESS_INTERVAL` seconds (and when done)."""
         now = time.monotonic()
-        if now - self._written < PROGRESS_INTERVAL:
+        if now - self._written < PROGRESS_INTERVAL and done < total:
             return
         self._written = now
         cancelled = self._write(progress=done, total=total, message=message, heartbeat_at=utcnow())
@@ -279,7 +279,7 @@ def reap(app: Flask) -> list[int]:
             running = session.scalars(select(Job).where(Job.state == RUNNING)).all()
             stale = [job for job in running
                      if job.heartbeat_at is None or now - job.heartbeat_at > dt.timedelta(seconds=job.lease_seconds)]
-            session.rollback()
+            session.commit()  # only read; a rollback would expire the rows read under this scope
         for job in stale:
             _reap_one(app, job)
         return [job.id for job in stale]
