@@ -34,6 +34,7 @@ from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
 from . import account
+from ..jobs import views as job_views
 from .htmx import vary_on_htmx
 from .pagination import page_url, url_with
 
@@ -118,6 +119,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         report_api.bp,
         vocabulary_views.bp,
         account.bp,
+        job_views.bp,
     ):
         app.register_blueprint(blueprint)
     _mount_plugin_blueprints(app, registry)

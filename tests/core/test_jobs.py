@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from core.api import Entity, JobKind, PluginMeta, TenantScope, hookimpl, session, start_job, system_scope, use_scope
 from core.cli import make_cli
+from core.audit import AuditEvent
 from core.jobs.models import Job
 from core.jobs.runner import DIED
 from core.tenancy import tenant_by_slug
@@ -128,3 +129,29 @@ def test_a_job_started_in_lixia_cannot_read_or_write_shizhong_rows(app, tenant, 
     assert finished.state == "failed" and finished.result is None
     with app.app_context(), system_scope(session):
         assert session.scalar(select(func.count()).select_from(Entity).where(Entity.tenant_id == shizhong.id)) == 1
+
+
+def test_the_jobs_page_lists_a_tenants_jobs_and_admins_cancel_and_retry_them(app, login_client):
+    app.config["QUANHUI_JOBS_IMMEDIATE"] = False  # no worker runs: jobs stay queued
+    app.extensions.pop("quanhui.huey", None)
+    editor, viewer, admin = (login_client("lixia", role) for role in ("editor", "viewer", "admin"))
+    assert "还没有后台任务" in viewer.get("/lixia/jobs/").get_data(as_text=True)
+    job_id = posted_job(editor.post(IMPORT_URL, data={"file": (_book(3), "名录.xlsx"), "mode": "all"},
+                                    content_type="multipart/form-data", headers=HX))
+
+    listed = admin.get("/lixia/jobs/").get_data(as_text=True)
+    assert "导入协会商会：名录.xlsx" in listed and "排队中" in listed and "lixia-editor" in listed and "取消" in listed
+    assert "名录.xlsx" in editor.get("/lixia/jobs/").get_data(as_text=True)
+    assert "还没有后台任务" in viewer.get("/lixia/jobs/").get_data(as_text=True)
+    assert editor.post(f"/lixia/jobs/{job_id}/cancel").status_code == 403
+    assert login_client("shizhong", "admin").get("/lixia/jobs/").status_code == 404
+
+    assert admin.post(f"/lixia/jobs/{job_id}/cancel").status_code == 303
+    assert job_row(app, job_id).state == "cancelled"
+    assert "重试" in admin.get("/lixia/jobs/").get_data(as_text=True)
+    assert admin.post(f"/lixia/jobs/{job_id}/retry").status_code == 303
+    with app.app_context(), system_scope(session):
+        jobs = session.scalars(select(Job).order_by(Job.id)).all()
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("jobs.%"))).all()
+    assert [(job.state, job.actor_name) for job in jobs] == [("cancelled", "lixia-editor"), ("queued", "lixia-admin")]
+    assert sorted(actions) == ["jobs.cancelled", "jobs.retried"]
