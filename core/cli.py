@@ -23,6 +23,7 @@ from .db import get_db, session
 from .plugin_state import PluginStateError, enabled_in, enabled_names, set_enabled, set_offered
 from .plugins import PluginRegistry
 from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
+from .checks import check
 from .jobs.cli import jobs_group, worker
 from .web.app import create_app
 from .web.errors import database_problem
@@ -47,7 +48,7 @@ def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
         """泉汇 quanhui:行业协会商会多租户平台。"""
 
     for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, types_group, import_command, export_command,
-                    worker, jobs_group):
+                    worker, jobs_group, check):
         cli.add_command(command)
     PluginRegistry(plugins).each("quanhui_cli", cli=cli)
     return cli

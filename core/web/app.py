@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {
     "QUANHUI_DATABASE_URL": None,
     "QUANHUI_REDIS_URL": None,
+    #: psycopg's prepared statements on PostgreSQL; 0 behind pgbouncer in transaction mode.
+    "QUANHUI_DB_PREPARE": True,
     #: The job queue's SQLite file when there is no Redis (default: instance/jobs-queue.db).
     "QUANHUI_QUEUE_FILE": None,
     #: Run each job inside the call that starts it, without a worker (tests).
@@ -87,7 +89,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     app.extensions["quanhui.permissions"] = PermissionTable.from_registry(registry)
     app.extensions["quanhui.entities"] = EntityRegistry(registry)
     url = app.config["QUANHUI_DATABASE_URL"] or default_sqlite_url(app.instance_path)
-    Database(url, ScopedSession).init_app(app)
+    Database(url, ScopedSession, prepare=bool(app.config["QUANHUI_DB_PREPARE"])).init_app(app)
 
     Babel(app)
     csrf = CSRFProtect(app)
