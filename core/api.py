@@ -22,6 +22,7 @@ from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, start_job
+from .jobs.schedules import Schedule
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
 from .plugins import PluginMeta, hookimpl
@@ -92,6 +93,7 @@ __all__ = [
     "PluginMeta",
     "Report",
     "ReportContext",
+    "Schedule",
     "State",
     "Tenant",
     "TenantOwned",

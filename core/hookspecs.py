@@ -358,3 +358,23 @@ def quanhui_jobs():
         def quanhui_jobs():
             return [JobKind("hello.recount", "重新统计", run=recount, idempotent=True)]
     """
+
+
+@hookspec
+def quanhui_schedules():
+    """Return the :class:`core.api.Schedule` s of jobs that run by themselves.
+
+    At each due time (Huey crontab fields, Asia/Shanghai time) a worker starts the named
+    job (a :class:`core.api.JobKind` of the plugin) once in every tenant where the plugin
+    is enabled, with the actor 系统 and that tenant's scope. A due time missed while no
+    worker ran is caught up when one starts. ``quanhui jobs schedules`` and the admins'
+    jobs page list them.
+
+    Example::
+
+        @hookimpl
+        def quanhui_schedules():
+            return [Schedule("hello.nightly", "每晚重新统计", job="hello.recount",
+                             cron={"minute": "0", "hour": "2"}, when="每天 2:00",
+                             params=lambda due: {"day": due.date().isoformat()})]
+    """

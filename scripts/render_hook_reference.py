@@ -49,6 +49,7 @@ AT_START_UP = frozenset(
         "quanhui_cli",
         "quanhui_migrations",
         "quanhui_jobs",
+        "quanhui_schedules",
         "quanhui_entity_types",
         "quanhui_vocabularies",
         "quanhui_reports",

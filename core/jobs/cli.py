@@ -13,6 +13,7 @@ from ..tenancy import Tenant, system_scope
 from .models import STATE_LABELS, Job
 from .queue import job_queue
 from .runner import reap
+from .schedules import last_run, run_schedules, schedules
 
 
 @click.command("worker")
@@ -25,6 +26,9 @@ def worker(workers: int):
     reaped = reap(app)
     if reaped:
         click.echo(f"已处理 {len(reaped)} 个中断的任务")
+    caught_up = run_schedules(app)
+    if caught_up:
+        click.echo(f"补做了错过的定时任务：{len(caught_up)} 个")
     consumer = job_queue(app).huey.create_consumer(workers=workers, periodic=True, max_delay=0.5)
     click.echo("泉汇后台任务进程已启动")
     consumer.run()
@@ -32,7 +36,7 @@ def worker(workers: int):
 
 @click.group("jobs")
 def jobs_group():
-    """后台任务：列出任务。"""
+    """后台任务：列出任务和定时任务。"""
 
 
 @jobs_group.command("list")
@@ -52,3 +56,16 @@ def jobs_list(slug: str | None, limit: int):
         progress = f"{job.progress}/{job.total}" if job.total else "-"
         click.echo(f"{job.id}  {tenant_slug}  {job.kind}  {STATE_LABELS.get(job.state, job.state)}  {progress}  "
                    f"{job.actor_name}  {job.created_at:%Y-%m-%d %H:%M}  {job.title}")
+
+
+@jobs_group.command("schedules")
+@with_appcontext
+def jobs_schedules():
+    """列出插件声明的定时任务：名称、何时执行（北京时间）、上次执行。"""
+    declared = schedules()
+    if not declared:
+        click.echo("没有定时任务")
+    for plugin, schedule in declared:
+        last = last_run(schedule.name)
+        shown = f"{last:%Y-%m-%d %H:%M}" if last else "尚未执行"
+        click.echo(f"{schedule.name}  {schedule.title}  {schedule.when}  插件：{plugin}  上次：{shown}")

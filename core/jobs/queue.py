@@ -17,6 +17,7 @@ from huey.api import TaskWrapper
 
 RUN_TASK = "quanhui.run_job"
 REAP_TASK = "quanhui.reap_jobs"
+SCHEDULE_TASK = "quanhui.run_schedules"
 EXTENSION = "quanhui.huey"
 
 
@@ -28,14 +29,17 @@ class JobQueue:
 
 
 def job_queue(app: Flask) -> JobQueue:
-    """The app's queue, with the two tasks it knows: run a job by id, reap dead jobs."""
+    """The app's queue, with the tasks it knows: run a job by id; every minute, reap dead
+    jobs and fan out the schedules that are due."""
     queue = app.extensions.get(EXTENSION)
     if queue is None:
         from .runner import reap, run_job
+        from .schedules import run_schedules
 
         huey = _make_huey(app)
         run = huey.task(name=RUN_TASK)(lambda job_id: run_job(app, job_id))
         huey.periodic_task(crontab(minute="*"), name=REAP_TASK)(lambda: reap(app))
+        huey.periodic_task(crontab(minute="*"), name=SCHEDULE_TASK)(lambda: run_schedules(app))
         queue = app.extensions[EXTENSION] = JobQueue(huey, run)
     return queue
 

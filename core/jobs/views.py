@@ -1,5 +1,6 @@
 """The jobs page of a tenant: what runs and ran there, with progress, who and when;
-admins cancel a queued or running job and retry a failed or cancelled one (audited)."""
+admins cancel a queued or running job and retry a failed or cancelled one (audited), and
+see the schedules of the plugins enabled there."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
@@ -12,6 +13,7 @@ from ..db import session
 from ..web.pagination import Page
 from .models import CANCELLED, FAILED, Job
 from .runner import cancel, retry
+from .schedules import last_run, schedules
 
 bp = Blueprint("jobs", __name__, url_prefix="/<tenant>/jobs")
 MANAGE = "jobs.manage"
@@ -25,8 +27,10 @@ def index(tenant):
     manages = has_permission(MANAGE)
     if not manages:
         query = query.where(Job.actor_id == current_user.user.id)
+    timetable = [(schedule, last_run(schedule.name)) for plugin, schedule in schedules()
+                 if manages and plugin in g.plugins.enabled]
     return render_template("jobs/index.html", page=Page.from_request(query), manages=manages,
-                           retryable=(FAILED, CANCELLED))
+                           retryable=(FAILED, CANCELLED), timetable=timetable)
 
 
 @bp.post("/<int:job_id>/cancel")

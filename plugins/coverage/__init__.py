@@ -13,9 +13,11 @@ import click
 
 from core.api import (
     Entity,
+    JobKind,
     NavItem,
     Permission,
     PluginMeta,
+    Schedule,
     TenantScope,
     VocabularyDeclaration,
     Widget,
@@ -137,6 +139,22 @@ def quanhui_demo_data(session, tenant):
     from .demo import fill
 
     fill(session, tenant)
+
+
+@hookimpl
+def quanhui_jobs():
+    from .snapshots import snapshot_job
+
+    return [JobKind("coverage.snapshot", "党建覆盖月度快照", run=snapshot_job, idempotent=True)]
+
+
+@hookimpl
+def quanhui_schedules():
+    from .snapshots import previous_month
+
+    return [Schedule("coverage.monthly_snapshot", "党建覆盖月度快照", job="coverage.snapshot",
+                     cron={"minute": "5", "hour": "0", "day": "1"}, when="每月 1 日 0:05（北京时间），快照上个月",
+                     params=lambda due: {"month": previous_month(due)})]
 
 
 @hookimpl
