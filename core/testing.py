@@ -82,6 +82,8 @@ class QuanhuiClient(FlaskClient):
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "through_pgbouncer: the app connects through pgbouncer in transaction pooling "
+                            "(QUANHUI_PGBOUNCER_PORT, default 6433) with prepared statements off")
     config.addinivalue_line("markers", "quanhui_plugins(*plugins): plugin objects or module names to install in the app")
     config.addinivalue_line(
         "markers", "enable_plugins(*names, tenants=[...]): enable plugins there (and offer them from the ancestors)"
@@ -188,8 +190,12 @@ def app(quanhui_databases, quanhui_plugins, request) -> Iterator[Flask]:
     from .web.app import create_app
 
     url = quanhui_databases.fresh(quanhui_plugins)
+    through_pgbouncer = request.node.get_closest_marker("through_pgbouncer") is not None
+    if through_pgbouncer:
+        url = pgbouncer_url(url)
     app = create_app(
         {"TESTING": True, "QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "quanhui-tests",
+         "QUANHUI_DB_PREPARE": not through_pgbouncer,
          # Jobs run inside the request that starts them unless a test starts a worker.
          "QUANHUI_JOBS_IMMEDIATE": True, "QUANHUI_QUEUE_FILE": str(quanhui_databases.queue_file())},
         plugins=quanhui_plugins,
@@ -201,6 +207,25 @@ def app(quanhui_databases, quanhui_plugins, request) -> Iterator[Flask]:
             enable_plugins(marker.args, marker.kwargs.get("tenants", ("jinan",)))
     yield app
     app.extensions["quanhui.db"].engine.dispose()
+
+
+#: Where .ci/run starts pgbouncer (transaction pooling) in front of the PostgreSQL server.
+PGBOUNCER_PORT = int(os.environ.get("QUANHUI_PGBOUNCER_PORT", "6433"))
+
+
+def pgbouncer_url(url: str) -> str:
+    """``url`` (a PostgreSQL database) reached through pgbouncer instead."""
+    return make_url(url).set(host="127.0.0.1", port=PGBOUNCER_PORT).render_as_string(hide_password=False)
+
+
+def pgbouncer_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", PGBOUNCER_PORT), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
 
 def enable_plugins(names, slugs) -> None:
