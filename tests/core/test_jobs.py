@@ -4,6 +4,7 @@ job runs under the scope of the tenant it was started in, and nowhere else."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 import types
@@ -155,3 +156,53 @@ def test_the_jobs_page_lists_a_tenants_jobs_and_admins_cancel_and_retry_them(app
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("jobs.%"))).all()
     assert [(job.state, job.actor_name) for job in jobs] == [("cancelled", "lixia-editor"), ("queued", "lixia-admin")]
     assert sorted(actions) == ["jobs.cancelled", "jobs.retried"]
+
+
+def _postgres_and_redis() -> str:
+    """Why the two-server test cannot run here, or "" when it can."""
+    import redis
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get("QUANHUI_TEST_DATABASE_URL")
+    if not url or make_url(url).get_backend_name() != "postgresql":
+        return "needs PostgreSQL: set QUANHUI_TEST_DATABASE_URL=postgresql+psycopg://..."
+    try:
+        redis.Redis.from_url(TWO_SERVERS_REDIS).ping()
+    except redis.RedisError:
+        return "needs Redis on 127.0.0.1:6379"
+    return ""
+
+
+TWO_SERVERS_REDIS = "redis://127.0.0.1:6379/9"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(bool(_postgres_and_redis()), reason=_postgres_and_redis() or "runs")
+def test_an_import_posted_to_one_server_is_polled_to_completion_on_another(
+        app, login_client, start_worker, tmp_path, monkeypatch):
+    import redis
+
+    from core.web.app import create_app
+
+    redis.Redis.from_url(TWO_SERVERS_REDIS).flushdb()
+    app.config["QUANHUI_REDIS_URL"] = TWO_SERVERS_REDIS
+    app.instance_path = str(tmp_path / "server-a")
+    monkeypatch.setenv("QUANHUI_INSTANCE", str(tmp_path / "server-b"))
+    other = create_app({key: app.config[key] for key in (
+        "TESTING", "QUANHUI_DATABASE_URL", "QUANHUI_SECRET_KEY", "QUANHUI_REDIS_URL", "QUANHUI_QUEUE_FILE")})
+    other.test_client_class = type(app.test_client())
+    start_worker()
+
+    on_a = login_client("lixia", "editor")
+    job_id = posted_job(on_a.post(IMPORT_URL, data={"file": (_book(300), "名录.xlsx"), "mode": "all"},
+                                  content_type="multipart/form-data", headers=HX))
+    on_b = other.test_client()
+    on_b.set_cookie("session", on_a.get_cookie("session").value)
+    for _ in range(1200):  # polls B as the page does, until the result replaces the progress
+        page = on_b.get(f"/lixia/entities/association/excel/jobs/{job_id}", headers=HX)
+        if "hx-trigger" not in page.get_data(as_text=True):
+            break
+        time.sleep(0.1)
+    assert page.status_code == 200 and "导入完成:已新增 300 条协会商会" in page.get_data(as_text=True)
+    assert not os.path.exists(app.config["QUANHUI_QUEUE_FILE"])  # the queue was Redis, no machine's file
+    other.extensions["quanhui.db"].engine.dispose()
