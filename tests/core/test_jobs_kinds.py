@@ -1,0 +1,24 @@
+"""Other long work as jobs: the think-tank reindex queued from the command line runs as a
+job of the tenant, with the actor 系统."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from core.api import session, system_scope
+from core.cli import make_cli
+from core.jobs.models import Job
+
+
+@pytest.mark.enable_plugins("think_tank", tenants=["lixia"])
+def test_the_think_tank_reindex_runs_as_a_job_when_queued(app):
+    result = CliRunner().invoke(make_cli(), ["think-tank", "reindex", "--tenant", "lixia", "--queue"],
+                                env={"QUANHUI_DATABASE_URL": app.config["QUANHUI_DATABASE_URL"],
+                                     "QUANHUI_JOBS_IMMEDIATE": "1"})
+    assert result.exit_code == 0, result.output
+    assert "历下区：已排队（任务 1）" in result.output
+    with app.app_context(), system_scope(session):
+        job = session.scalar(select(Job))
+    assert (job.kind, job.state, job.actor_name, job.idempotent) == ("think_tank.reindex", "done", "系统", True)
+    assert job.result == {"indexed": 0}
