@@ -21,7 +21,7 @@ from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
-from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, start_job
+from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, latest_job, start_job
 from .jobs.schedules import Schedule
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
@@ -55,6 +55,14 @@ def plugin_enabled_in(name: str, tenant_ids: Iterable[int]) -> frozenset[int]:
     from flask import current_app
 
     return enabled_in(session, current_app.extensions["quanhui.plugins"], name, tenant_ids)
+
+
+def data_version(tenant: Tenant) -> int:
+    """How many times ``tenant``'s records have changed: a result computed from them (a job's)
+    is current while this stays the same."""
+    from .entities.data_versions import data_versions
+
+    return data_versions(session, (tenant.id,))[tenant.id]
 
 
 def current_tenant() -> Tenant:
@@ -112,11 +120,13 @@ __all__ = [
     "current_service",
     "current_tenant",
     "current_user",
+    "data_version",
     "enable_tenant_rls",
     "has_permission",
     "hookimpl",
     "invalid_form",
     "is_htmx",
+    "latest_job",
     "plugin_enabled_in",
     "redirect_to",
     "require_permission",

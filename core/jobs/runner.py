@@ -109,6 +109,15 @@ def start_job(kind: str, *, params: dict[str, Any] | None = None, files: dict[st
     return job
 
 
+def latest_job(kind: str, params: dict[str, Any], *, tenant: Tenant | None = None) -> Job | None:
+    """The newest job of ``kind`` started with exactly ``params`` in ``tenant`` (the
+    request's by default), in whatever state: a page that shows a job's result finds it here."""
+    tenant = tenant or g.tenant
+    recent = session.scalars(select(Job).where(Job.tenant_id == tenant.id, Job.kind == kind)
+                             .order_by(Job.id.desc()).limit(50).execution_options(populate_existing=True))
+    return next((job for job in recent if job.params == params), None)
+
+
 class JobContext:
     """What a running job sees of itself: its parameters and files, and the way to
     report progress (which is also where a cancel request is noticed)."""

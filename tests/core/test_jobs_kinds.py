@@ -22,3 +22,18 @@ def test_the_think_tank_reindex_runs_as_a_job_when_queued(app):
         job = session.scalar(select(Job))
     assert (job.kind, job.state, job.actor_name, job.idempotent) == ("think_tank.reindex", "done", "系统", True)
     assert job.result == {"indexed": 0}
+
+
+@pytest.mark.enable_plugins("matching", tenants=["lixia"])
+def test_the_matching_optimum_is_solved_by_a_job_once_per_state_of_the_records(app, login_client):
+    from tests.entity_helpers import create
+
+    staff = login_client("lixia", "editor")
+    assert 'data-testid="optimal-total"' in staff.get("/lixia/matching/assign").get_data(as_text=True)
+    assert 'data-testid="optimal-total"' in staff.get("/lixia/matching/assign").get_data(as_text=True)
+    create(app, "lixia")  # the records change: the next visit solves again
+    assert 'data-testid="optimal-total"' in staff.get("/lixia/matching/assign").get_data(as_text=True)
+    with app.app_context(), system_scope(session):
+        jobs = session.scalars(select(Job).order_by(Job.id)).all()
+    assert [(job.kind, job.state, job.actor_name) for job in jobs] == [("matching.optimum", "done", "lixia-editor")] * 2
+    assert jobs[0].params["version"] < jobs[1].params["version"]
