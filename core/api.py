@@ -60,9 +60,9 @@ def plugin_enabled_in(name: str, tenant_ids: Iterable[int]) -> frozenset[int]:
 def data_version(tenant: Tenant) -> int:
     """How many times ``tenant``'s records have changed: a result computed from them (a job's)
     is current while this stays the same."""
-    from .entities.data_versions import data_versions
+    from .entities.data_versions import data_version as counter
 
-    return data_versions(session, (tenant.id,))[tenant.id]
+    return counter(session, tenant.id)
 
 
 def current_tenant() -> Tenant:

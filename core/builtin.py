@@ -83,6 +83,6 @@ def quanhui_reports():
 
 @hookimpl
 def quanhui_jobs():
-    from .entities.excel_job import IMPORT
+    from .entities.excel_job import EXPORT_JOB, IMPORT
 
-    return [IMPORT]
+    return [IMPORT, EXPORT_JOB]

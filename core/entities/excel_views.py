@@ -2,7 +2,8 @@
 
 An import is a job (:mod:`core.entities.excel_job`): the upload goes into the database,
 a worker imports it, and the page polls the job (htmx) from whichever web server
-answers, reading progress, result and error workbook from the database.
+answers, reading progress, result and error workbook from the database. So is the
+export of a list longer than ``QUANHUI_EXPORT_INLINE_ROWS``.
 """
 from __future__ import annotations
 
@@ -11,19 +12,20 @@ import io
 import tempfile
 import types
 
-from flask import Blueprint, abort, current_app, g, render_template, request, send_file
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..auth.permissions import has_permission, require_permission
 from ..db import session
-from ..jobs.models import DONE, Job, JobFile
-from ..jobs.runner import start_job
+from ..entities.data_versions import data_version
+from ..jobs.models import CANCELLED, DONE, FAILED, Job, JobFile
+from ..jobs.runner import latest_job, start_job
 from ..web.htmx import is_htmx
 from . import current_service, excel, query
 from .definitions import EntityType
-from .excel_job import KIND
+from .excel_job import EXPORT, KIND, export_statement
 
 bp = Blueprint("entity_excel", __name__, url_prefix="/<tenant>/entities/<type_name>/excel")
 
@@ -85,32 +87,59 @@ def template(tenant, type_name):
 @bp.get("/export.xlsx")
 @require_permission("entities.view")
 def export(tenant, type_name):
+    """The list the user sees as a workbook: at once when it is short, else from a job
+    (the answer is then a page that follows the job and offers the file when it is written)."""
     entity_type = _type(type_name)
-    target = tempfile.TemporaryFile()
+    indexed = {f.name for f in entity_type.indexed_fields}
+    params = {"type": entity_type.name, "q": request.args.get("q") or None, "sort": request.args.get("sort") or None,
+              "filters": {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}}
     with current_service().reading(entity_type):
-        excel.write_export(entity_type, _matching(entity_type), target)
-    target.seek(0)
-    return _xlsx(target, f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx")
+        try:
+            statement = export_statement(entity_type, g.tenant, params)
+        except query.QueryError as refusal:
+            abort(422, f"筛选条件有误：{refusal.message}")
+        rows = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        if rows <= current_app.config["QUANHUI_EXPORT_INLINE_ROWS"]:
+            target = tempfile.TemporaryFile()
+            excel.write_export(entity_type, session.scalars(statement.execution_options(yield_per=1000)), target)
+            target.seek(0)
+            return _xlsx(target, _export_name(entity_type))
+    params.update(user=current_user.user.id, version=data_version(session, g.tenant.id))
+    job = latest_job(EXPORT, params)
+    if job is None or job.state in (FAILED, CANCELLED):
+        job = start_job(EXPORT, params=params, title=f"导出{entity_type.label}：{rows} 条")
+    return redirect(url_for("entity_excel.export_job", type_name=entity_type.name, job_id=job.id), 303)
+
+
+def _export_name(entity_type: EntityType) -> str:
+    return f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx"
+
+
+@bp.get("/exports/<int:job_id>")
+@require_permission("entities.view")
+def export_job(tenant, type_name, job_id):
+    entity_type = _type(type_name)
+    job = _own_job(entity_type, job_id, EXPORT)
+    if is_htmx():
+        return render_block("entities_excel/export.html", "export", entity_type=entity_type, job=job)
+    return render_template("entities_excel/export.html", entity_type=entity_type, job=job)
+
+
+@bp.get("/exports/<int:job_id>.xlsx")
+@require_permission("entities.view")
+def export_file(tenant, type_name, job_id):
+    entity_type = _type(type_name)
+    job = _own_job(entity_type, job_id, EXPORT)
+    data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "export"))
+    if data is None:
+        abort(404)
+    return _xlsx(io.BytesIO(data), _export_name(entity_type))
 
 
 def _xlsx(file, name: str):
     response = send_file(file, mimetype=excel.XLSX_MIMETYPE, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _matching(entity_type: EntityType):
-    """The live records of the list the user sees (its ``q``, filters and sort), streamed."""
-    indexed = {f.name for f in entity_type.indexed_fields}
-    filters = {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}
-    try:
-        statement = query.matching(
-            session, entity_type, tenant=g.tenant, q=request.args.get("q"), filters=filters,
-            sort=request.args.get("sort") or None,
-        )
-    except query.QueryError as refusal:
-        abort(422, f"筛选条件有误:{refusal.message}")
-    return session.scalars(statement.execution_options(yield_per=1000))
 
 
 # import ------------------------------------------------------------------
@@ -156,10 +185,10 @@ def _job_answer(entity_type: EntityType, job: Job):
     return _answer(context, 422 if result.failed and not result.valid_only else 200)
 
 
-def _own_import(entity_type: EntityType, job_id: int) -> Job:
-    """The signed-in user's import job of this type in this tenant, or 404."""
-    job = session.get(Job, job_id)
-    if (job is None or job.kind != KIND or job.actor_id != current_user.user.id
+def _own_job(entity_type: EntityType, job_id: int, kind: str) -> Job:
+    """The signed-in user's job of ``kind`` on this type in this tenant, or 404."""
+    job = session.get(Job, job_id, populate_existing=True)
+    if (job is None or job.kind != kind or job.actor_id != current_user.user.id
             or job.params.get("type") != entity_type.name):
         abort(404)
     return job
@@ -169,14 +198,14 @@ def _own_import(entity_type: EntityType, job_id: int) -> Job:
 @require_permission("entities.import")
 def progress(tenant, type_name, job_id):
     entity_type = _type(type_name)
-    return _job_answer(entity_type, _own_import(entity_type, job_id))
+    return _job_answer(entity_type, _own_job(entity_type, job_id, KIND))
 
 
 @bp.get("/jobs/<int:job_id>/errors.xlsx")
 @require_permission("entities.import")
 def errors(tenant, type_name, job_id):
     entity_type = _type(type_name)
-    job = _own_import(entity_type, job_id)
+    job = _own_job(entity_type, job_id, KIND)
     data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "errors"))
     if data is None:
         abort(404)

@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "QUANHUI_QUEUE_FILE": None,
     #: Run each job inside the call that starts it, without a worker (tests).
     "QUANHUI_JOBS_IMMEDIATE": False,
+    #: Longer lists are exported by a job, not inside the request.
+    "QUANHUI_EXPORT_INLINE_ROWS": 10_000,
     "QUANHUI_SECRET_KEY": None,
     "QUANHUI_TREE_FILE": str(DEFAULT_TREE),
     "QUANHUI_LOGIN_LIMITS": "5 per minute",

@@ -37,3 +37,28 @@ def test_the_matching_optimum_is_solved_by_a_job_once_per_state_of_the_records(a
         jobs = session.scalars(select(Job).order_by(Job.id)).all()
     assert [(job.kind, job.state, job.actor_name) for job in jobs] == [("matching.optimum", "done", "lixia-editor")] * 2
     assert jobs[0].params["version"] < jobs[1].params["version"]
+
+
+def test_a_long_list_is_exported_by_a_job_and_downloaded_from_its_page(app, login_client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.entity_helpers import create
+
+    app.config["QUANHUI_EXPORT_INLINE_ROWS"] = 2
+    for number in range(3):
+        create(app, "lixia", name=f"历下区导出测试协会{number}")
+    create(app, "shizhong")
+    client = login_client("lixia", "viewer")
+    started = client.get("/lixia/entities/association/excel/export.xlsx")
+    assert started.status_code == 303
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "导出完成：共 3 条。" in page
+    assert client.get("/lixia/entities/association/excel/export.xlsx").headers["Location"] == started.headers["Location"]
+
+    download = client.get(started.headers["Location"] + ".xlsx")
+    sheet = load_workbook(io.BytesIO(download.data))["协会商会"]
+    assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == [
+        f"历下区导出测试协会{number}" for number in range(3)]
+    assert login_client("lixia", "editor").get(started.headers["Location"]).status_code == 404  # another's export

@@ -197,6 +197,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("entity_excel.errors", "GET"): Route(
         {**ASSOCIATIONS, "job_id": 999999}, statuses(302, 403, 404, 404, 404, 404, 403)
     ),
+    # A long list's export job nobody started: 404 to every member.
+    ("entity_excel.export_job", "GET"): Route({**ASSOCIATIONS, "job_id": 999999}, MEMBER_NOT_FOUND_PAGE),
+    ("entity_excel.export_file", "GET"): Route({**ASSOCIATIONS, "job_id": 999999}, MEMBER_NOT_FOUND_PAGE),
     # Background jobs: each member sees the jobs they started; admins cancel and retry (a job
     # nobody started: 404).
     ("jobs.index", "GET"): Route(LIXIA, MEMBER_PAGE),
