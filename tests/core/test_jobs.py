@@ -206,3 +206,18 @@ def test_an_import_posted_to_one_server_is_polled_to_completion_on_another(
     assert page.status_code == 200 and "导入完成:已新增 300 条协会商会" in page.get_data(as_text=True)
     assert not os.path.exists(app.config["QUANHUI_QUEUE_FILE"])  # the queue was Redis, no machine's file
     other.extensions["quanhui.db"].engine.dispose()
+
+
+def test_an_admin_cancels_a_running_import_and_nothing_of_it_is_kept(app, login_client, start_worker):
+    start_worker()
+    editor, admin = login_client("lixia", "editor"), login_client("lixia", "admin")
+    job_id = posted_job(editor.post(IMPORT_URL, data={"file": (_book(4000), "名录.xlsx"), "mode": "all"},
+                                    content_type="multipart/form-data", headers=HX))
+    wait_for(app, job_id, lambda job: job.state == "running" and job.progress >= 500)
+    assert admin.post(f"/lixia/jobs/{job_id}/cancel").status_code == 303
+
+    job = wait_for(app, job_id, lambda job: job.finished)
+    assert (job.state, job.message) == ("cancelled", "已取消，未写入任何数据。")
+    assert rows_of(app, "association") == 0 and rows_of(app, "~import-%") == 0
+    page = editor.get(f"/lixia/entities/association/excel/jobs/{job_id}", headers=HX).get_data(as_text=True)
+    assert "已取消，未写入任何数据。" in page
