@@ -50,3 +50,8 @@ def test_prepared_statements_follow_quanhui_db_prepare(setting, threshold, monke
     with engine.connect() as connection:
         assert connection.connection.dbapi_connection.prepare_threshold == threshold
     engine.dispose()
+
+
+def test_serve_says_that_a_worker_must_run_beside_it():
+    shown = CliRunner().invoke(make_cli(), ["serve", "--help"])
+    assert shown.exit_code == 0 and "quanhui worker" in shown.output and "必须" in shown.output
