@@ -62,3 +62,15 @@ def test_a_long_list_is_exported_by_a_job_and_downloaded_from_its_page(app, logi
     assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == [
         f"历下区导出测试协会{number}" for number in range(3)]
     assert login_client("lixia", "editor").get(started.headers["Location"]).status_code == 404  # another's export
+
+
+@pytest.mark.enable_plugins("coverage", tenants=["lixia"])
+def test_a_coverage_recount_is_queued_as_a_job_per_tenant_from_the_command_line(app):
+    result = CliRunner().invoke(make_cli(), ["coverage", "snapshot", "--month", "2026-10", "--tenant", "lixia", "--queue"],
+                                env={"QUANHUI_DATABASE_URL": app.config["QUANHUI_DATABASE_URL"],
+                                     "QUANHUI_JOBS_IMMEDIATE": "1"})
+    assert result.exit_code == 0, result.output
+    assert "历下区 2026-10：已排队（任务 1）" in result.output
+    with app.app_context(), system_scope(session):
+        job = session.scalar(select(Job))
+    assert (job.kind, job.state, job.actor_name, job.result["month"]) == ("coverage.snapshot", "done", "系统", "2026-10")
