@@ -244,3 +244,13 @@ def test_others_save_during_a_staged_import_and_see_none_of_it_until_it_is_compl
     saved, visible = meanwhile[0]
     assert isinstance(saved, int) and visible == 1  # the other user's record, none of the import's
     assert result.created == 2500 and rows_of(app, "association") == 2501 and rows_of(app, "~import-%") == 0
+
+
+def test_a_job_queued_while_no_worker_runs_is_done_by_the_next_worker_to_start(app, login_client, start_worker):
+    editor = login_client("lixia", "editor")
+    job_id = posted_job(editor.post(IMPORT_URL, data={"file": (_book(20), "名录.xlsx"), "mode": "all"},
+                                    content_type="multipart/form-data", headers=HX))
+    assert job_row(app, job_id).state == "queued"
+    start_worker()
+    assert wait_for(app, job_id, lambda job: job.finished).state == "done"
+    assert rows_of(app, "association") == 20
