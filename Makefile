@@ -26,9 +26,13 @@ BENCH_REDIS_URL    ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test test-sqlite test-postgres reliability bench vendor vendor-check
 
-# Serve the demo (SQLite under ./instance unless QUANHUI_DATABASE_URL says otherwise).
+# Serve the demo with one job worker (SQLite under ./instance unless QUANHUI_DATABASE_URL says otherwise).
 run: $(VENV)/.installed
 	$(VENV)/bin/quanhui demo
+	@# One worker beside the web server (imports and other long work run there); Ctrl-C
+	@# reaches both (one process group), and the trap ends the worker if serve stops first.
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(VENV)/bin/quanhui worker & worker=$$!; \
 	$(VENV)/bin/quanhui serve --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when one is available. Both passes

@@ -21,6 +21,8 @@ from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
+from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, latest_job, start_job
+from .jobs.schedules import Schedule
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
 from .plugins import PluginMeta, hookimpl
@@ -55,6 +57,14 @@ def plugin_enabled_in(name: str, tenant_ids: Iterable[int]) -> frozenset[int]:
     return enabled_in(session, current_app.extensions["quanhui.plugins"], name, tenant_ids)
 
 
+def data_version(tenant: Tenant) -> int:
+    """How many times ``tenant``'s records have changed: a result computed from them (a job's)
+    is current while this stays the same."""
+    from .entities.data_versions import data_version as counter
+
+    return counter(session, tenant.id)
+
+
 def current_tenant() -> Tenant:
     """The tenant of the current request (resolved and access-checked by the core)."""
     from flask import g
@@ -79,6 +89,10 @@ __all__ = [
     "FieldDesigner",
     "Forbidden",
     "Invalid",
+    "JobCancelled",
+    "JobContext",
+    "JobFailed",
+    "JobKind",
     "NavItem",
     "NotFound",
     "Page",
@@ -87,6 +101,7 @@ __all__ = [
     "PluginMeta",
     "Report",
     "ReportContext",
+    "Schedule",
     "State",
     "Tenant",
     "TenantOwned",
@@ -105,17 +120,20 @@ __all__ = [
     "current_service",
     "current_tenant",
     "current_user",
+    "data_version",
     "enable_tenant_rls",
     "has_permission",
     "hookimpl",
     "invalid_form",
     "is_htmx",
+    "latest_job",
     "plugin_enabled_in",
     "redirect_to",
     "require_permission",
     "service_for",
     "session",
     "subtree_ids",
+    "start_job",
     "sum_by",
     "system_scope",
     "tenant_by_slug",

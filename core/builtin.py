@@ -30,6 +30,7 @@ def quanhui_permissions():
         Permission("entities.confirm_code", "确认校验位有误但真实的信用代码", roles=("admin",)),
         Permission("reports.view", "查看统计报表", roles=("admin", "editor", "viewer")),
         Permission("vocabularies.manage", "维护词表", roles=("admin",)),
+        Permission("jobs.manage", "取消和重试本单位的后台任务", roles=("admin",)),
     ]
 
 
@@ -45,6 +46,7 @@ def quanhui_nav_items(tenant, user):
         NavItem("词表", "vocabularies.index", order=907, permission="vocabularies.manage"),
         NavItem("用户", "admin.users", order=910, permission="core.manage_users"),
         NavItem("审计日志", "admin.audit_log", order=920, permission="core.view_audit"),
+        NavItem("后台任务", "jobs.index", order=925, permission="jobs.manage"),
         # Tokens belong to the home tenant: the page is there only.
         *([NavItem("我的令牌", "account.tokens", order=950, permission="core.view")] if _at_home(tenant, user) else []),
     ]
@@ -77,3 +79,10 @@ def quanhui_reports():
     from .reports.builtin_reports import REPORTS
 
     return list(REPORTS)
+
+
+@hookimpl
+def quanhui_jobs():
+    from .entities.excel_job import EXPORT_JOB, IMPORT
+
+    return [IMPORT, EXPORT_JOB]

@@ -23,6 +23,8 @@ from .db import get_db, session
 from .plugin_state import PluginStateError, enabled_in, enabled_names, set_enabled, set_offered
 from .plugins import PluginRegistry
 from .tenancy import Tenant, TenantScope, set_scope, system_scope, tenant_by_slug, use_scope
+from .checks import check
+from .jobs.cli import jobs_group, worker
 from .web.app import create_app
 from .web.errors import database_problem
 
@@ -45,7 +47,8 @@ def make_cli(plugins: Iterable[Any] = ()) -> click.Group:
     def cli():
         """泉汇 quanhui:行业协会商会多租户平台。"""
 
-    for command in (init, demo, serve, db, check_group, backup_command, restore_command, users, tokens, plugins_group, plugin_group, types_group, import_command, export_command):
+    for command in (init, demo, serve, db, backup_command, restore_command, users, tokens, plugins_group, plugin_group, types_group, import_command, export_command,
+                    worker, jobs_group, check):
         cli.add_command(command)
     PluginRegistry(plugins).each("quanhui_cli", cli=cli)
     return cli
@@ -83,39 +86,6 @@ def db_upgrade():
     """把数据库升级到核心和所有已安装插件的最新结构。"""
     _upgrade()
     click.echo("数据库已是最新结构")
-
-
-@click.group("check", invoke_without_command=True)
-@click.pass_context
-def check_group(context: click.Context):
-    """检查部署和数据：不带子命令时列出生产部署还缺哪些设置。"""
-    if context.invoked_subcommand is None:
-        context.invoke(check_settings)
-
-
-@with_appcontext
-def check_settings():
-    from .production import missing_settings
-
-    _report(missing_settings(current_app.config), "生产部署所需的设置都已具备")
-
-
-@check_group.command("files")
-@with_appcontext
-def check_files():
-    """列出文件引用指向别处的记录（引用的文件不是为这条记录的这一项上传的，下载不到）。"""
-    from .entities.files import misplaced_references
-
-    _report(misplaced_references(session), "没有指向别处的文件引用")
-
-
-def _report(problems: list[str], none: str) -> None:
-    """Print each problem and exit 1, or print ``none`` and exit 0."""
-    for line in problems:
-        click.echo(line)
-    if problems:
-        sys.exit(1)
-    click.echo(none)
 
 
 @click.command()
@@ -226,7 +196,7 @@ def _fill_demo_data(registry: PluginRegistry, tenants: list[Tenant], only: tuple
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(host: str, port: int, workers: int):
-    """用 gunicorn 在本机提供服务。"""
+    """用 gunicorn 在本机提供服务。导入、导出等后台任务由 quanhui worker 执行：必须另外运行至少一个（make run 会一并启动）。"""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):

@@ -66,8 +66,10 @@ def default_sqlite_url(instance_path: str | Path) -> str:
     return f"sqlite:///{Path(instance_path) / 'quanhui.db'}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the pragmas quanhui relies on: WAL and foreign keys on SQLite."""
+def make_engine(url: str, *, prepare: bool = True) -> Engine:
+    """An engine with the pragmas quanhui relies on: WAL and foreign keys on SQLite.
+    ``prepare=False`` turns psycopg's prepared statements off on PostgreSQL, for a pooler
+    that hands each transaction another server connection (pgbouncer in transaction mode)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -75,7 +77,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, connect_args={} if prepare else {"prepare_threshold": None})
     event.listen(engine, "begin", _forget_writes)
     event.listen(engine, "before_cursor_execute", _note_writes)
     event.listen(engine, "handle_error", _note_failure)
@@ -93,9 +95,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 class Database:
     """The app's engine and session factory, kept in ``app.extensions['quanhui.db']``."""
 
-    def __init__(self, url: str, session_class: type[Session]):
+    def __init__(self, url: str, session_class: type[Session], *, prepare: bool = True):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, prepare=prepare)
         self.sessionmaker = sessionmaker(self.engine, class_=session_class, expire_on_commit=False)
 
     @property

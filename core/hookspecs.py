@@ -337,3 +337,52 @@ def quanhui_reports():
                        chart=Chart("bar", label="tenant", series=("count",))),
             ]
     """
+
+
+@hookspec
+def quanhui_jobs():
+    """Return the :class:`core.api.JobKind` s the plugin runs off the request, in a worker.
+
+    Start one with ``core.api.start_job(name, params=..., files=...)``: the job is queued
+    in the current tenant on behalf of the signed-in user and runs in ``quanhui worker``
+    under that same tenant scope and actor (``core.api.current_service()`` and
+    ``current_user`` work as in the request). ``run(job)`` gets a :class:`core.api.JobContext`:
+    ``job.params``, ``job.file(name)``, ``job.keep(name, filename, data)`` and
+    ``job.progress(done, total)``, which also raises :class:`core.api.JobCancelled` once an
+    admin cancels the job (so call it between batches). Raise :class:`core.api.JobFailed`
+    with a Chinese message to end failed; what ``run`` returns (JSON-able) is the result.
+    Job names are global: prefix them with the plugin's name.
+
+    Example::
+
+        def recount(job):
+            ids = job.params["ids"]
+            for done, entity_id in enumerate(ids, 1):
+                ...  # one batch of work
+                job.progress(done, len(ids))
+            return {"recounted": len(ids)}
+
+        @hookimpl
+        def quanhui_jobs():
+            return [JobKind("hello.recount", "重新统计", run=recount, idempotent=True)]
+    """
+
+
+@hookspec
+def quanhui_schedules():
+    """Return the :class:`core.api.Schedule` s of jobs that run by themselves.
+
+    At each due time (Huey crontab fields, Asia/Shanghai time) a worker starts the named
+    job (a :class:`core.api.JobKind` of the plugin) once in every tenant where the plugin
+    is enabled, with the actor 系统 and that tenant's scope. A due time missed while no
+    worker ran is caught up when one starts. ``quanhui jobs schedules`` and the admins'
+    jobs page list them.
+
+    Example::
+
+        @hookimpl
+        def quanhui_schedules():
+            return [Schedule("hello.nightly", "每晚重新统计", job="hello.recount",
+                             cron={"minute": "0", "hour": "2"}, when="每天 2:00",
+                             params=lambda due: {"day": due.date().isoformat()})]
+    """

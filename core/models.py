@@ -3,6 +3,7 @@ from .audit import AuditEvent
 from .auth.models import ApiToken, LoginSession, User
 from .entities.data_versions import TenantDataVersion
 from .entities.files import EntityFile
+from .jobs.models import Job, JobFile
 from .entities.models import CustomField, Entity, EntityRevision, EntitySearchText, EntityValue
 from .plugin_state import PluginSetting
 from .reports.rollup_cache import KeptRollupRows
@@ -12,6 +13,6 @@ from .vocabularies import Vocabulary
 
 __all__ = [
     "ApiToken", "AuditEvent", "CustomField", "Entity", "EntityFile", "EntityRevision", "EntitySearchText", "EntityValue",
-    "KeptRollupRows", "LoginSession", "PlatformFlag", "PluginSetting", "Tenant", "TenantDataVersion", "User",
+    "Job", "JobFile", "KeptRollupRows", "LoginSession", "PlatformFlag", "PluginSetting", "Tenant", "TenantDataVersion", "User",
     "Vocabulary",
 ]

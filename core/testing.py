@@ -26,8 +26,11 @@ import functools
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -80,6 +83,8 @@ class QuanhuiClient(FlaskClient):
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "through_pgbouncer: the app connects through pgbouncer in transaction pooling "
+                            "(QUANHUI_PGBOUNCER_PORT, default 6433) with prepared statements off")
     config.addinivalue_line("markers", "quanhui_plugins(*plugins): plugin objects or module names to install in the app")
     config.addinivalue_line(
         "markers", "enable_plugins(*names, tenants=[...]): enable plugins there (and offer them from the ancestors)"
@@ -114,6 +119,11 @@ class _Databases:
         copy = self.workdir / f"test-{self.count}.db"
         shutil.copyfile(self.prepared[key], copy)
         return f"sqlite:///{copy}"
+
+    def queue_file(self):
+        """A job queue file of a test's own (for ``start_worker``)."""
+        self.count += 1
+        return self.workdir / f"queue-{self.count}.db"
 
     def _prepare(self, plugins: tuple, number: int) -> str:
         from .migrations import upgrade
@@ -181,8 +191,14 @@ def app(quanhui_databases, quanhui_plugins, request) -> Iterator[Flask]:
     from .web.app import create_app
 
     url = quanhui_databases.fresh(quanhui_plugins)
+    through_pgbouncer = request.node.get_closest_marker("through_pgbouncer") is not None
+    if through_pgbouncer:
+        url = pgbouncer_url(url)
     app = create_app(
-        {"TESTING": True, "QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "quanhui-tests"},
+        {"TESTING": True, "QUANHUI_DATABASE_URL": url, "QUANHUI_SECRET_KEY": "quanhui-tests",
+         "QUANHUI_DB_PREPARE": not through_pgbouncer,
+         # Jobs run inside the request that starts them unless a test starts a worker.
+         "QUANHUI_JOBS_IMMEDIATE": True, "QUANHUI_QUEUE_FILE": str(quanhui_databases.queue_file())},
         plugins=quanhui_plugins,
     )
     app.test_client_class = QuanhuiClient
@@ -192,6 +208,25 @@ def app(quanhui_databases, quanhui_plugins, request) -> Iterator[Flask]:
             enable_plugins(marker.args, marker.kwargs.get("tenants", ("jinan",)))
     yield app
     app.extensions["quanhui.db"].engine.dispose()
+
+
+#: Where .ci/run starts pgbouncer (transaction pooling) in front of the PostgreSQL server.
+PGBOUNCER_PORT = int(os.environ.get("QUANHUI_PGBOUNCER_PORT", "6433"))
+
+
+def pgbouncer_url(url: str) -> str:
+    """``url`` (a PostgreSQL database) reached through pgbouncer instead."""
+    return make_url(url).set(host="127.0.0.1", port=PGBOUNCER_PORT).render_as_string(hide_password=False)
+
+
+def pgbouncer_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", PGBOUNCER_PORT), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
 
 def enable_plugins(names, slugs) -> None:
@@ -371,3 +406,58 @@ def cli_runner(app, quanhui_plugins) -> Callable:
         return runner.invoke(cli, list(args), input=input)
 
     return run
+
+
+class Worker:
+    """A ``quanhui worker`` subprocess against a test app's database and job queue."""
+
+    def __init__(self, app, workdir):
+        self.app = app
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def environment(self) -> dict[str, str]:
+        config = self.app.config
+        settings = {"QUANHUI_DATABASE_URL": config["QUANHUI_DATABASE_URL"], "QUANHUI_QUEUE_FILE": config["QUANHUI_QUEUE_FILE"],
+                    "QUANHUI_SECRET_KEY": config["QUANHUI_SECRET_KEY"], "QUANHUI_INSTANCE": str(self.workdir),
+                    "QUANHUI_REDIS_URL": config["QUANHUI_REDIS_URL"] or ""}
+        environment = {key: value for key, value in os.environ.items() if key != "QUANHUI_REDIS_URL"}
+        return {**environment, **{key: value for key, value in settings.items() if value}}
+
+    def start(self) -> Worker:
+        command = [str(Path(sys.executable).with_name("quanhui")), "worker"]
+        self.process = subprocess.Popen(command, env=self.environment, stdout=subprocess.DEVNULL,
+                                        stderr=open(self.workdir / "worker.log", "ab"))
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-work, as in a crash or at the hands of the OOM killer."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def start_worker(app, tmp_path) -> Iterator[Callable[[], Worker]]:
+    """``start_worker()`` starts ``quanhui worker`` as a subprocess against the app's (and so
+    the live server's) database and job queue; jobs the app starts from then on go to it."""
+    app.config["QUANHUI_JOBS_IMMEDIATE"] = False
+    app.extensions.pop("quanhui.huey", None)
+    workers: list[Worker] = []
+
+    def start() -> Worker:
+        workers.append(Worker(app, tmp_path).start())
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()

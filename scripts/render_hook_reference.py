@@ -48,6 +48,8 @@ AT_START_UP = frozenset(
         "quanhui_permissions",
         "quanhui_cli",
         "quanhui_migrations",
+        "quanhui_jobs",
+        "quanhui_schedules",
         "quanhui_entity_types",
         "quanhui_vocabularies",
         "quanhui_reports",

@@ -47,6 +47,12 @@ def data_versions(session: Session, tenant_ids: Iterable[int]) -> dict[int, int]
     return {**dict.fromkeys(ids, 0), **{tenant_id: version for tenant_id, version in rows}}
 
 
+def data_version(session: Session, tenant_id: int) -> int:
+    """One tenant's committed counter: a result computed from its records (a job's) is
+    current while this stays the same."""
+    return data_versions(session, (tenant_id,))[tenant_id]
+
+
 @event.listens_for(ScopedSession, "before_commit")
 def _bump_changed(session: Session) -> None:
     changed = session.info.pop(CHANGED_KEY, None)

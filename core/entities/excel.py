@@ -324,6 +324,7 @@ def import_rows(
     progress: Progress | None = None,
     every: int | None = None,
     error_workbook: Source | None = None,
+    stage: str | None = None,
 ) -> ImportResult:
     """Import the data sheet of ``source`` as new records of ``entity_type``.
 
@@ -333,7 +334,10 @@ def import_rows(
     (a path or binary file; a BytesIO when not given). ``progress(done, total)`` is called
     every ``every`` rows (by default every 1% of the sheet, at most every 500 rows) and at
     the end; ``total`` is the sheet's row count less the header, so it may count blank rows. Commits once, through ``service.commit()``; any
-    failure on the way rolls everything back. A type that takes no new records here (retired, or kept
+    failure on the way rolls everything back. With ``stage`` (a job's import) the records
+    are written under that type name in short transactions, one per ``every`` rows, then
+    published in one more: other writers wait only that long, and nobody sees a part of
+    the batch (a stage left by a killed worker is removed by :meth:`EntityService.discard_stage`). A type that takes no new records here (retired, or kept
     by another tier) is refused before the file is read.
     """
     refusal = service.creation_refusal(entity_type)
@@ -352,7 +356,7 @@ def import_rows(
         total = max(0, (sheet.max_row or _count_rows(workbook, sheet)) - 1)
         return _import(service, entity_type, rows, columns, stray, header_row, sheet.title, total,
                        valid_only=valid_only, progress=progress,
-                       every=max(1, every or min(500, total // 100)), error_workbook=error_workbook)
+                       every=max(1, every or min(500, total // 100)), error_workbook=error_workbook, stage=stage)
     finally:
         workbook.close()
 
@@ -465,12 +469,12 @@ def _columns(entity_type: EntityType, header: tuple, renamed: dict[str, str]) ->
 
 
 def _import(service, entity_type, rows, columns, stray, header_row, title, total, *,
-            valid_only, progress, every, error_workbook) -> ImportResult:
+            valid_only, progress, every, error_workbook, stage) -> ImportResult:
     result = ImportResult(valid_only=valid_only)
     labels = {field.name: _header_text(header_row[index]) for index, field in columns}
     errors_out = _ErrorWorkbook(title, header_row, error_workbook)
     writing = True
-    with service.bulk(entity_type) as writer:
+    with service.bulk(entity_type, stage=stage) as writer:
         try:
             for number, values in rows:
                 if _blank(values):
@@ -511,22 +515,36 @@ def _import(service, entity_type, rows, columns, stray, header_row, title, total
                     errors_out.add(values, "；".join(f"{e.column}:{e.message}" if e.column else e.message for e in row_errors))
                 elif writing:
                     result.created += 1
-                if progress is not None and result.total % every == 0:
-                    progress(result.total, max(total, result.total))
+                if result.total % every == 0:
+                    if stage and writing:
+                        writer.flush()
+                        service.session.commit()
+                    if progress is not None:
+                        progress(result.total, max(total, result.total))
             if progress is not None:
                 progress(result.total, result.total)
             if writing:
                 writer.flush()
+                if stage:
+                    service.publish(entity_type, stage)
                 service.commit()
             else:
                 service.rollback()
                 result.created = 0
+                _discard_stage(service, stage)
         except BaseException:
             service.rollback()
             errors_out.discard()
+            _discard_stage(service, stage)
             raise
     result.error_workbook = errors_out.save()
     return result
+
+
+def _discard_stage(service: EntityService, stage: str | None) -> None:
+    if stage:
+        service.discard_stage(stage)
+        service.session.commit()
 
 
 def _blank(values: tuple) -> bool:

@@ -1,43 +1,34 @@
 """Excel pages of every entity type: template, export of the current list, import.
 
-An import runs inside its POST request. Its progress is written, every few hundred rows,
-to a small JSON file under ``instance/imports/`` keyed by tenant and import id, which the
-page polls (htmx) from whichever worker answers: every worker on the machine reads the
-same instance folder. The error workbook of an import is kept there as well for a day.
+An import is a job (:mod:`core.entities.excel_job`): the upload goes into the database,
+a worker imports it, and the page polls the job (htmx) from whichever web server
+answers, reading progress, result and error workbook from the database. So is the
+export of a list longer than ``QUANHUI_EXPORT_INLINE_ROWS``.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import re
-import secrets
+import io
 import tempfile
-import time
-from pathlib import Path
+import types
 
-from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from sqlalchemy import func, select
 
-from .. import audit
 from ..auth.permissions import has_permission, require_permission
 from ..db import session
+from ..entities.data_versions import data_version
+from ..jobs.models import CANCELLED, DONE, FAILED, Job, JobFile
+from ..jobs.runner import latest_job, start_job
 from ..web.htmx import is_htmx
 from . import current_service, excel, query
 from .definitions import EntityType
+from .excel_job import EXPORT, KIND, export_statement
 
 bp = Blueprint("entity_excel", __name__, url_prefix="/<tenant>/entities/<type_name>/excel")
 
-IMPORT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-#: Rows between two progress writes.
-PROGRESS_EVERY = 250
-#: Import files (progress, error workbooks) older than this are removed.
-KEEP_SECONDS = 24 * 3600
-#: A running import whose progress file has not moved for this long has died with its worker.
-STALE_SECONDS = 300
-#: Polls of an import whose upload has not arrived yet before the page gives up waiting.
-WAITING_POLLS = 180
 XLSX_MAGIC = b"PK\x03\x04"
 #: Query-string keys of the list page besides its filters.
 _LIST_ARGUMENTS = frozenset({"q", "sort", "col"})
@@ -70,7 +61,7 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
     closed = current_service().creation_refusal(entity_type) if may_import else None
     return {
         "entity_type": entity_type,
-        "import_id": secrets.token_urlsafe(18),
+        "job": None,
         "can_import": may_import and closed is None,
         # Why this user, who may import, cannot import this type here (a retired type...).
         "closed": closed,
@@ -79,8 +70,6 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
                     or k in {f.name for f in entity_type.indexed_fields}},
         "result": None,
         "refusal": "",
-        # An htmx answer also hands the form a fresh import id, out of band.
-        "oob": is_htmx(),
         **extra,
     }
 
@@ -98,32 +87,59 @@ def template(tenant, type_name):
 @bp.get("/export.xlsx")
 @require_permission("entities.view")
 def export(tenant, type_name):
+    """The list the user sees as a workbook: at once when it is short, else from a job
+    (the answer is then a page that follows the job and offers the file when it is written)."""
     entity_type = _type(type_name)
-    target = tempfile.TemporaryFile()
+    indexed = {f.name for f in entity_type.indexed_fields}
+    params = {"type": entity_type.name, "q": request.args.get("q") or None, "sort": request.args.get("sort") or None,
+              "filters": {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}}
     with current_service().reading(entity_type):
-        excel.write_export(entity_type, _matching(entity_type), target)
-    target.seek(0)
-    return _xlsx(target, f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx")
+        try:
+            statement = export_statement(entity_type, g.tenant, params)
+        except query.QueryError as refusal:
+            abort(422, f"筛选条件有误：{refusal.message}")
+        rows = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        if rows <= current_app.config["QUANHUI_EXPORT_INLINE_ROWS"]:
+            target = tempfile.TemporaryFile()
+            excel.write_export(entity_type, session.scalars(statement.execution_options(yield_per=1000)), target)
+            target.seek(0)
+            return _xlsx(target, _export_name(entity_type))
+    params.update(user=current_user.user.id, version=data_version(session, g.tenant.id))
+    job = latest_job(EXPORT, params)
+    if job is None or job.state in (FAILED, CANCELLED):
+        job = start_job(EXPORT, params=params, title=f"导出{entity_type.label}：{rows} 条")
+    return redirect(url_for("entity_excel.export_job", type_name=entity_type.name, job_id=job.id), 303)
+
+
+def _export_name(entity_type: EntityType) -> str:
+    return f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx"
+
+
+@bp.get("/exports/<int:job_id>")
+@require_permission("entities.view")
+def export_job(tenant, type_name, job_id):
+    entity_type = _type(type_name)
+    job = _own_job(entity_type, job_id, EXPORT)
+    if is_htmx():
+        return render_block("entities_excel/export.html", "export", entity_type=entity_type, job=job)
+    return render_template("entities_excel/export.html", entity_type=entity_type, job=job)
+
+
+@bp.get("/exports/<int:job_id>.xlsx")
+@require_permission("entities.view")
+def export_file(tenant, type_name, job_id):
+    entity_type = _type(type_name)
+    job = _own_job(entity_type, job_id, EXPORT)
+    data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "export"))
+    if data is None:
+        abort(404)
+    return _xlsx(io.BytesIO(data), _export_name(entity_type))
 
 
 def _xlsx(file, name: str):
     response = send_file(file, mimetype=excel.XLSX_MIMETYPE, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _matching(entity_type: EntityType):
-    """The live records of the list the user sees (its ``q``, filters and sort), streamed."""
-    indexed = {f.name for f in entity_type.indexed_fields}
-    filters = {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}
-    try:
-        statement = query.matching(
-            session, entity_type, tenant=g.tenant, q=request.args.get("q"), filters=filters,
-            sort=request.args.get("sort") or None,
-        )
-    except query.QueryError as refusal:
-        abort(422, f"筛选条件有误:{refusal.message}")
-    return session.scalars(statement.execution_options(yield_per=1000))
 
 
 # import ------------------------------------------------------------------
@@ -133,128 +149,64 @@ def _matching(entity_type: EntityType):
 @require_permission("entities.import")
 def import_(tenant, type_name):
     entity_type = _type(type_name)
-    valid_only = request.form.get("mode") == "valid_only"
-    import_id = request.form.get("import_id", "")
-    if not IMPORT_ID.match(import_id):
-        import_id = secrets.token_urlsafe(18)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _refused(entity_type, "请选择要导入的 Excel 文件(.xlsx)。", import_id)
-    head = upload.stream.read(4)
-    upload.stream.seek(0)
-    if head != XLSX_MAGIC:
-        return _refused(entity_type, f"「{upload.filename}」不是 Excel 工作簿(.xlsx)。如果是 .xls 或 .csv 文件,请在 Excel 中另存为 .xlsx 后再导入。", import_id)
+        return _refused(entity_type, "请选择要导入的 Excel 文件（.xlsx）。")
+    content = upload.stream.read()
+    if not content.startswith(XLSX_MAGIC):
+        return _refused(entity_type, f"「{upload.filename}」不是 Excel 工作簿（.xlsx）。如果是 .xls 或 .csv 文件，请在 Excel 中另存为 .xlsx 后再导入。")
+    refusal = current_service().creation_refusal(entity_type)
+    if refusal:
+        return _refused(entity_type, refusal)
+    job = start_job(KIND, params={"type": entity_type.name, "valid_only": request.form.get("mode") == "valid_only",
+                                  "filename": upload.filename[:200]},
+                    files={"upload": (upload.filename, content)}, title=f"导入{entity_type.label}：{upload.filename[:100]}")
+    return _job_answer(entity_type, session.get(Job, job.id, populate_existing=True))
 
-    store = _Progress(import_id)
-    store.clean_old()
-    store.write("running", 0, 0)
-    error_path = store.errors_path
-    try:
-        result = excel.import_rows(
-            current_service(), entity_type, upload.stream, valid_only=valid_only, every=PROGRESS_EVERY,
-            progress=lambda done, total: store.write("running", done, total), error_workbook=str(error_path),
-        )
-    except excel.ImportRefused as refusal:
-        store.write("refused", 0, 0)
-        return _refused(entity_type, str(refusal), import_id)
-    except BaseException:
-        store.write("failed", 0, 0)
-        raise
-    store.write("done", result.total, result.total)
-    if result.created:
-        audit.record(session, "entities.import", tenant_id=g.tenant.id, target=entity_type.name,
-                     created=result.created, failed=result.failed, file=upload.filename[:100])
-        session.commit()
-    context = _page_context(entity_type, result=result, finished_id=import_id,
-                            has_error_workbook=result.error_workbook is not None, filename=upload.filename)
-    status = 422 if result.failed and not valid_only else 200
+
+def _refused(entity_type: EntityType, message: str):
+    return _answer(_page_context(entity_type, refusal=message), 422)
+
+
+def _answer(context: dict, status: int):
     if is_htmx():
         return render_block("entities_excel/page.html", "result", **context), status
     return render_template("entities_excel/page.html", **context), status
 
 
-def _refused(entity_type: EntityType, message: str, import_id: str):
-    context = _page_context(entity_type, refusal=message, finished_id=import_id)
-    if is_htmx():
-        return render_block("entities_excel/page.html", "result", **context), 422
-    return render_template("entities_excel/page.html", **context), 422
+def _job_answer(entity_type: EntityType, job: Job):
+    """The result area for an import job: its progress while it runs, then its outcome."""
+    if not job.finished:
+        return _answer(_page_context(entity_type, job=job), 200)
+    if job.state != DONE:
+        return _answer(_page_context(entity_type, job=job, refusal=job.message), 422)
+    result = types.SimpleNamespace(**job.result, ok=job.result["failed"] == 0)
+    context = _page_context(entity_type, job=job, result=result, has_error_workbook=result.has_error_workbook)
+    return _answer(context, 422 if result.failed and not result.valid_only else 200)
 
 
-@bp.get("/progress/<import_id>")
+def _own_job(entity_type: EntityType, job_id: int, kind: str) -> Job:
+    """The signed-in user's job of ``kind`` on this type in this tenant, or 404."""
+    job = session.get(Job, job_id, populate_existing=True)
+    if (job is None or job.kind != kind or job.actor_id != current_user.user.id
+            or job.params.get("type") != entity_type.name):
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<int:job_id>")
 @require_permission("entities.import")
-def progress(tenant, type_name, import_id):
+def progress(tenant, type_name, job_id):
     entity_type = _type(type_name)
-    if not IMPORT_ID.match(import_id):
-        abort(404)
-    try:
-        polls = int(request.args.get("n", "0"))
-    except ValueError:
-        polls = 0
-    state = _Progress(import_id).read()
-    if state is None and polls >= WAITING_POLLS:
-        state = {"state": "lost", "done": 0, "total": 0}
-    return render_template("entities_excel/_progress.html", entity_type=entity_type, import_id=import_id,
-                           state=state, polls=polls + 1)
+    return _job_answer(entity_type, _own_job(entity_type, job_id, KIND))
 
 
-@bp.get("/errors/<import_id>.xlsx")
+@bp.get("/jobs/<int:job_id>/errors.xlsx")
 @require_permission("entities.import")
-def errors(tenant, type_name, import_id):
+def errors(tenant, type_name, job_id):
     entity_type = _type(type_name)
-    if not IMPORT_ID.match(import_id):
+    job = _own_job(entity_type, job_id, KIND)
+    data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "errors"))
+    if data is None:
         abort(404)
-    store = _Progress(import_id)
-    if store.read() is None or not store.errors_path.exists():
-        abort(404)
-    return _xlsx(open(store.errors_path, "rb"), f"{entity_type.label}-导入错误-{_stamp()}.xlsx")
-
-
-class _Progress:
-    """One import's progress, on disk under the instance folder, for the user who runs it."""
-
-    def __init__(self, import_id: str):
-        self.folder = Path(current_app.instance_path) / "imports"
-        self.stem = f"{g.tenant.id}-{current_user.user.id}-{import_id}"
-        self.path = self.folder / f"{self.stem}.json"
-        self.errors_path = self.folder / f"{self.stem}-errors.xlsx"
-        self.last_write = 0.0
-
-    def write(self, state: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if state == "running" and done and now - self.last_write < 0.5:
-            return
-        self.last_write = now
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"state": state, "done": done, "total": total}), encoding="utf-8")
-        os.replace(partial, self.path)
-
-    def read(self) -> dict | None:
-        try:
-            state = json.loads(self.path.read_text(encoding="utf-8"))
-            age = time.time() - self.path.stat().st_mtime
-        except (OSError, ValueError):
-            return None
-        if state.get("state") == "running" and age > STALE_SECONDS:
-            state["state"] = "lost"
-        return state
-
-    def clean_old(self) -> None:
-        if not self.folder.is_dir():
-            return
-        cutoff = time.time() - KEEP_SECONDS
-        for path in self.folder.iterdir():
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except OSError:
-                continue
-
-
-def progress_url(entity_type: EntityType, import_id: str, polls: int = 0) -> str:
-    return url_for("entity_excel.progress", type_name=entity_type.name, import_id=import_id, n=polls)
-
-
-@bp.context_processor
-def _helpers():
-    return {"progress_url": progress_url}
+    return _xlsx(io.BytesIO(data), f"{entity_type.label}-导入错误-{_stamp()}.xlsx")

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import Connection, delete, event, func, insert, select
+from sqlalchemy import Connection, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -283,9 +283,25 @@ class EntityService:
         self._project(entity_type, entity, fresh=True)
         return entity
 
-    def bulk(self, entity_type: EntityType, *, batch: int = BULK_BATCH) -> BulkWriter:
-        """A :class:`BulkWriter`: records validated one by one, written in batches."""
-        return BulkWriter(self, entity_type, batch=batch)
+    def bulk(self, entity_type: EntityType, *, batch: int = BULK_BATCH, stage: str | None = None) -> BulkWriter:
+        """A :class:`BulkWriter`: records validated one by one, written in batches (with
+        ``stage``, stored under that type name, out of sight until :meth:`publish`)."""
+        return BulkWriter(self, entity_type, batch=batch, stage=stage)
+
+    def publish(self, entity_type: EntityType, stage: str) -> None:
+        """Make the records a staged bulk write stored under ``stage`` records of
+        ``entity_type``: three short UPDATEs, so a long import is invisible until complete."""
+        for model in (Entity, EntityValue, EntitySearchText):
+            self.session.execute(
+                update(model).where(model.tenant_id == self.tenant.id, model.type == stage).values(type=entity_type.name),
+                execution_options={"synchronize_session": False},
+            )
+
+    def discard_stage(self, stage: str) -> None:
+        """Delete what a staged bulk write left under ``stage`` (revisions and projections
+        go with their records)."""
+        self.session.execute(delete(Entity).where(Entity.tenant_id == self.tenant.id, Entity.type == stage),
+                             execution_options={"synchronize_session": False})
 
     def create_many(
         self, entity_type: EntityType, rows: Iterable[dict[str, Any]], *,
@@ -533,9 +549,12 @@ class BulkWriter:
     commit and rollback first wait for it.
     """
 
-    def __init__(self, service: EntityService, entity_type: EntityType, *, batch: int = BULK_BATCH):
+    def __init__(self, service: EntityService, entity_type: EntityType, *, batch: int = BULK_BATCH,
+                 stage: str | None = None):
         self.service = service
         self.entity_type = entity_type
+        #: The type name the rows are stored under: a stage's until it is published.
+        self.stored_as = stage or entity_type.name
         refers_to_itself = any(f.kind == "reference" and f.target == entity_type.name for f in entity_type.fields)
         self.batch = 1 if refers_to_itself else max(1, batch)
         self.reads = 0
@@ -635,7 +654,7 @@ class BulkWriter:
             event.listen(connection, "before_cursor_execute", self._wait_for_batch)
             self._watched.append(connection)
         held, self._held = self._held, []
-        batch = _Batch(connection, self.entity_type, tenant_id, service._actor_id,
+        batch = _Batch(connection, self.entity_type, self.stored_as, tenant_id, service._actor_id,
                        getattr(service.actor, "username", "") or "", utcnow(), held)
         note_change(service.session, tenant_id)
         self._in_flight = (held, self._writer.submit(batch.write))
@@ -663,6 +682,7 @@ class _Batch:
 
     connection: Connection
     entity_type: EntityType
+    stored_as: str
     tenant_id: int
     actor_id: int | None
     by_name: str
@@ -686,9 +706,13 @@ class _Batch:
         insert_rows(self.connection, EntityRevision.__table__,
                     [{"entity_id": entity_id, "after": data} for entity_id, data in zip(ids, held)], stamp)
         values = [projection_rows(entity_type, tenant_id, entity_id, data) for entity_id, data in zip(ids, held)]
-        insert_rows(self.connection, EntityValue.__table__, [row for record in values for row in record])
-        insert_rows(self.connection, EntitySearchText.__table__,
-                    [row for record in values for row in search_rows(entity_type, record)])
+        searched = [row for record in values for row in search_rows(entity_type, record)]
+        values = [row for record in values for row in record]
+        if self.stored_as != entity_type.name:
+            for row in (*values, *searched):
+                row["type"] = self.stored_as
+        insert_rows(self.connection, EntityValue.__table__, values)
+        insert_rows(self.connection, EntitySearchText.__table__, searched)
         return ids
 
     def _write_records(self) -> list[int]:
@@ -696,7 +720,7 @@ class _Batch:
         own id: known up front where ids can be reserved, set just after elsewhere."""
         connection, entity_type, held = self.connection, self.entity_type, self.held
         entities = Entity.__table__
-        stamp = {"tenant_id": self.tenant_id, "type": entity_type.name, "version": 1, "created_at": self.now,
+        stamp = {"tenant_id": self.tenant_id, "type": self.stored_as, "version": 1, "created_at": self.now,
                  "updated_at": self.now, "created_by": self.actor_id, "updated_by": self.actor_id}
         if is_postgresql(connection):
             ids = reserve_ids(connection, entities, len(held))

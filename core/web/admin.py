@@ -232,5 +232,7 @@ ACTION_LABELS = {
     "entity.transition": "流程操作",
     "entity.code_confirmed": "确认例外信用代码",
     "entities.import": "导入记录",
+    "jobs.cancelled": "取消后台任务",
+    "jobs.retried": "重试后台任务",
     "token.revoked": "撤销 API 令牌",
 }

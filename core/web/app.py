@@ -32,6 +32,7 @@ from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, scope, shell
 from . import account
+from ..jobs import views as job_views
 from .headers import add_security_headers
 from .htmx import vary_on_htmx
 from .pagination import page_url, url_with
@@ -42,6 +43,14 @@ logger = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {
     "QUANHUI_DATABASE_URL": None,
     "QUANHUI_REDIS_URL": None,
+    #: psycopg's prepared statements on PostgreSQL; 0 behind pgbouncer in transaction mode.
+    "QUANHUI_DB_PREPARE": True,
+    #: The job queue's SQLite file when there is no Redis (default: instance/jobs-queue.db).
+    "QUANHUI_QUEUE_FILE": None,
+    #: Run each job inside the call that starts it, without a worker (tests).
+    "QUANHUI_JOBS_IMMEDIATE": False,
+    #: Longer lists are exported by a job, not inside the request.
+    "QUANHUI_EXPORT_INLINE_ROWS": 10_000,
     "QUANHUI_SECRET_KEY": None,
     "QUANHUI_TREE_FILE": str(DEFAULT_TREE),
     #: Failed logins allowed per account name, and per client address (a district office's
@@ -84,7 +93,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     app.extensions["quanhui.permissions"] = PermissionTable.from_registry(registry)
     app.extensions["quanhui.entities"] = EntityRegistry(registry)
     url = app.config["QUANHUI_DATABASE_URL"] or default_sqlite_url(app.instance_path)
-    Database(url, ScopedSession).init_app(app)
+    Database(url, ScopedSession, prepare=bool(app.config["QUANHUI_DB_PREPARE"])).init_app(app)
 
     Babel(app)
     csrf = CSRFProtect(app)
@@ -108,6 +117,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         report_api.bp,
         vocabulary_views.bp,
         account.bp,
+        job_views.bp,
     ):
         app.register_blueprint(blueprint)
     _mount_plugin_blueprints(app, registry)

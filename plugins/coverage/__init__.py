@@ -13,9 +13,11 @@ import click
 
 from core.api import (
     Entity,
+    JobKind,
     NavItem,
     Permission,
     PluginMeta,
+    Schedule,
     TenantScope,
     VocabularyDeclaration,
     Widget,
@@ -23,6 +25,7 @@ from core.api import (
     current_service,
     hookimpl,
     session,
+    start_job,
     use_scope,
 )
 
@@ -139,6 +142,26 @@ def quanhui_demo_data(session, tenant):
     fill(session, tenant)
 
 
+#: The job that recounts one tenant's coverage for a month (the schedule and ``--queue`` start it).
+SNAPSHOT = "coverage.snapshot"
+
+
+@hookimpl
+def quanhui_jobs():
+    from .snapshots import snapshot_job
+
+    return [JobKind(SNAPSHOT, "党建覆盖月度快照", run=snapshot_job, idempotent=True)]
+
+
+@hookimpl
+def quanhui_schedules():
+    from .snapshots import previous_month
+
+    return [Schedule("coverage.monthly_snapshot", "党建覆盖月度快照", job=SNAPSHOT,
+                     cron={"minute": "5", "hour": "0", "day": "1"}, when="每月 1 日 0:05（北京时间），快照上个月",
+                     params=lambda due: {"month": previous_month(due)})]
+
+
 @hookimpl
 def quanhui_cli(cli):
     from .snapshots import MonthError, parse_month, take_snapshot
@@ -150,7 +173,8 @@ def quanhui_cli(cli):
     @group.command("snapshot")
     @click.option("--month", default=None, help="YYYY-MM,默认本月;过去的月份按修改记录重算")
     @click.option("--tenant", "slug", default=None, help="只算这个单位(租户简称),默认全部单位")
-    def snapshot(month, slug):
+    @click.option("--queue", is_flag=True, help="交给后台任务进程（quanhui worker）计算，每个单位一个任务")
+    def snapshot(month, slug, queue):
         """计算并保存某月的两个覆盖(每个单位一行;可重复执行,结果覆盖旧值)。"""
         try:
             month = parse_month(month)
@@ -158,6 +182,10 @@ def quanhui_cli(cli):
             raise click.UsageError(str(error)) from None
         for tenant in command_tenants(slug):
             with use_scope(session, TenantScope.of(tenant)):
+                if queue:
+                    job = start_job(SNAPSHOT, params={"month": month}, tenant=tenant, actor=None)
+                    click.echo(f"{tenant.name} {month}：已排队（任务 {job.id}）")
+                    continue
                 saved = take_snapshot(session, tenant, month)
                 session.commit()
                 rate = f"{saved.org_covered / saved.active:.1%}" if saved.active else "—"

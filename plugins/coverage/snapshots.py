@@ -101,3 +101,18 @@ def trend(session, tenant_ids, *, months: int = 24, today: dt.date | None = None
             if before and before["org_rate"] is not None and row["org_rate"] is not None else None
         )
     return rows
+
+
+def previous_month(due: dt.datetime) -> str:
+    """The month that ended just before ``due`` (the 1st of a month): the one to snapshot."""
+    return shift(f"{due.year:04d}-{due.month:02d}", -1)
+
+
+def snapshot_job(job) -> dict:
+    """The monthly snapshot of one tenant, as a job (the schedule starts one per tenant)."""
+    from core.api import session
+
+    saved = take_snapshot(session, job.tenant, job.params["month"])
+    session.commit()
+    return {"month": saved.month, "active": saved.active, "org_covered": saved.org_covered,
+            "work_covered": saved.work_covered}

@@ -103,6 +103,13 @@ def quanhui_blueprints():
 
 
 @hookimpl
+def quanhui_jobs():
+    from .views import OPTIMUM
+
+    return [OPTIMUM]
+
+
+@hookimpl
 def quanhui_reports():
     from .reports import REPORTS
 

@@ -1,14 +1,17 @@
 """百会联百村的页面:匹配工作台、最优匹配方案、结对看板、项目台账。
 
-推荐和匹配每次按本单位当前的记录和权重现算(几百家协会、几百个对象,毫秒级);
+推荐每次按本单位当前的记录和权重现算(几百家协会、几百个对象,毫秒级);全局最优方案
+要解线性规划,在后台任务里算,每个工作载体、每个记录状态算一次;
 结对、意向、项目的增改都走核心的记录服务,所以有校验、修改记录、审计和 409。
 """
 from __future__ import annotations
 
 import datetime as dt
+import types
 
 import numpy as np
 from flask import Blueprint, abort, render_template, request, url_for
+from jinja2_fragments.flask import render_block
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -16,12 +19,16 @@ from core.api import (
     Entity,
     EntityValue,
     Invalid,
+    JobKind,
     current_service,
     current_tenant,
+    data_version,
     is_htmx,
+    latest_job,
     redirect_to,
     require_permission,
     session,
+    start_job,
 )
 
 from . import engine
@@ -166,9 +173,30 @@ def _plan(programme: str):
 @pages.get("/assign")
 @require_permission("entities.view")
 def assign(tenant):
-    """The programme-wide optimal assignment beside what a greedy pass would give."""
+    """The programme-wide optimal assignment beside what a greedy pass would give.
+
+    The solve runs in a job (``matching.optimum``), one per programme and state of the
+    tenant's records: the page starts it when there is none yet (or the last one failed,
+    on a full load) and polls it until the answer is there."""
     programme = _programme()
-    loaded, matrix, best, short, first = _plan(programme)
+    params = {"programme": programme, "version": data_version(current_tenant())}
+    job = latest_job(OPTIMUM.name, params)
+    if job is None or (job.state in ("failed", "cancelled") and not is_htmx()):
+        start_job(OPTIMUM.name, params=params, title=f"最优匹配方案：{programme}")
+        job = latest_job(OPTIMUM.name, params)
+    context = {"programme": programme, "programmes": PROGRAMMES, "candidates": engine.CANDIDATES, "job": job}
+    if job.state == "done":
+        result = job.result
+        context.update(result, best=types.SimpleNamespace(**result["best"]) if result["best"] else None,
+                       first=types.SimpleNamespace(**result["first"]))
+    if is_htmx():
+        return render_block("matching/assign.html", "plan", **context)
+    return render_template("matching/assign.html", **context)
+
+
+def _optimum(job) -> dict:
+    """The job: solve the programme's optimum and a greedy pass, as the page shows them."""
+    loaded, matrix, best, short, first = _plan(job.params["programme"])
     a_ids, t_ids = loaded.problem.associations.ids, loaded.problem.targets.ids
     proposal = [
         {"target_id": int(t_ids[t]), "target": loaded.target_names[int(t_ids[t])],
@@ -176,12 +204,20 @@ def assign(tenant):
          "score": float(matrix[t, a])}
         for t, a in (best.pairs if best else [])
     ]
-    return render_template(
-        "matching/assign.html", programme=programme, programmes=PROGRAMMES, best=best, first=first,
-        candidates=engine.CANDIDATES,
-        proposal=proposal, short=[loaded.target_names[int(t_ids[t])] for t in short],
-        greedy_short=[loaded.target_names[int(t_ids[t])] for t in first.short],
-    )
+    return {
+        "best": {"pairs": _pairs(best), "total": float(best.total), "rounds": best.rounds, "added": best.added}
+        if best else None,
+        "first": {"pairs": _pairs(first), "total": float(first.total)},
+        "proposal": proposal, "short": [loaded.target_names[int(t_ids[t])] for t in short],
+        "greedy_short": [loaded.target_names[int(t_ids[t])] for t in first.short],
+    }
+
+
+def _pairs(assignment) -> list[list[int]]:
+    return [[int(t), int(a)] for t, a in assignment.pairs]
+
+
+OPTIMUM = JobKind("matching.optimum", "最优匹配方案", run=_optimum, idempotent=True)
 
 
 @pages.post("/assign")

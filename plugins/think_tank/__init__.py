@@ -17,12 +17,14 @@ from sqlalchemy.orm import aliased
 from core.api import (
     Entity,
     EntityValue,
+    JobKind,
     NavItem,
     PluginMeta,
     TenantScope,
     VocabularyDeclaration,
     command_tenants,
     hookimpl,
+    start_job,
     use_scope,
     vocabulary_terms,
 )
@@ -160,10 +162,30 @@ def quanhui_cli(cli):
 
     @group.command("reindex")
     @click.option("--tenant", "slug", default=None, help="只重建这个单位(租户简称),默认全部单位")
-    def reindex(slug):
+    @click.option("--queue", is_flag=True, help="交给后台任务进程（quanhui worker）执行，每个单位一个任务")
+    def reindex(slug, queue):
         """从记录重建全文检索索引(建议、研究课题、行业发展报告、课题征集)。"""
         for tenant in command_tenants(slug):
             with use_scope(db_session, TenantScope.of(tenant)):
+                if queue:
+                    job = start_job(REINDEX.name, tenant=tenant, actor=None)
+                    click.echo(f"{tenant.name}：已排队（任务 {job.id}）")
+                    continue
                 count = search.rebuild(db_session, tenant)
                 db_session.commit()
             click.echo(f"{tenant.name}:已索引 {count} 条记录")
+
+
+def _reindex(job):
+    """One tenant's index rebuilt, as a job: safe to run again, so a lost run is re-queued."""
+    count = search.rebuild(db_session, job.tenant)
+    db_session.commit()
+    return {"indexed": count}
+
+
+REINDEX = JobKind("think_tank.reindex", "重建智库检索索引", run=_reindex, idempotent=True)
+
+
+@hookimpl
+def quanhui_jobs():
+    return [REINDEX]

@@ -159,16 +159,3 @@ def test_user_counts_are_unchanged_by_a_refused_user(app, quanhui):
     quanhui("users", "create", "x", "--tenant", "lixia", "--password-stdin", input="short\n")
     with app.app_context(), system_scope(session):
         assert session.scalar(select(func.count(User.id))) == 0
-
-
-def test_check_lists_what_a_production_set_up_lacks(app, quanhui, monkeypatch):
-    monkeypatch.setitem(app.config, "QUANHUI_DATABASE_URL", "sqlite:///instance/quanhui.db")
-    result = quanhui("check")
-    assert result.exit_code == 1
-    assert "QUANHUI_DATABASE_URL" in result.output and "QUANHUI_SECURE_COOKIES" in result.output
-    assert "QUANHUI_SECRET_KEY" not in result.output  # the tests set one
-    for key, value in (("QUANHUI_DATABASE_URL", "postgresql+psycopg://quanhui@db/quanhui"),
-                       ("QUANHUI_SECURE_COOKIES", True)):
-        monkeypatch.setitem(app.config, key, value)
-    result = quanhui("check")
-    assert result.exit_code == 0 and result.output.strip() == "生产部署所需的设置都已具备"

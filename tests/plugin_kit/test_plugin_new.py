@@ -73,7 +73,7 @@ def test_the_generated_plugin_installs_passes_its_tests_and_is_enabled_for_one_d
     check(sandbox.run(["pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", "quanhui-hello"], cwd=work))
     # Its own tests pass without edits, run the way its author runs them.
     tests = check(sandbox.run(["pytest", "-q"], cwd=work / "quanhui-hello"))
-    assert "6 passed" in tests
+    assert "7 passed" in tests
     # Installed means found through the entry point, listed, not enabled anywhere.
     check(sandbox.run(["quanhui", "init"], cwd=work))
     listed = check(sandbox.run(["quanhui", "plugins", "list"], cwd=work))

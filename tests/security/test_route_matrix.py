@@ -190,10 +190,21 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("entity_excel.import_", "POST"): Route(
         ASSOCIATIONS, statuses(302, 403, 422, 422, 404, 422, 403), data={"mode": "all"}
     ),
-    ("entity_excel.progress", "GET"): Route({**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, STAFF_EDITOR_PAGE),
-    ("entity_excel.errors", "GET"): Route(
-        {**ASSOCIATIONS, "import_id": "route-matrix-import-01"}, statuses(302, 403, 404, 404, 404, 404, 403)
+    # An import job nobody started: 404 once the actor may import.
+    ("entity_excel.progress", "GET"): Route(
+        {**ASSOCIATIONS, "job_id": 999999}, statuses(302, 403, 404, 404, 404, 404, 403)
     ),
+    ("entity_excel.errors", "GET"): Route(
+        {**ASSOCIATIONS, "job_id": 999999}, statuses(302, 403, 404, 404, 404, 404, 403)
+    ),
+    # A long list's export job nobody started: 404 to every member.
+    ("entity_excel.export_job", "GET"): Route({**ASSOCIATIONS, "job_id": 999999}, MEMBER_NOT_FOUND_PAGE),
+    ("entity_excel.export_file", "GET"): Route({**ASSOCIATIONS, "job_id": 999999}, MEMBER_NOT_FOUND_PAGE),
+    # Background jobs: each member sees the jobs they started; admins cancel and retry (a job
+    # nobody started: 404).
+    ("jobs.index", "GET"): Route(LIXIA, MEMBER_PAGE),
+    ("jobs.cancel_job", "POST"): Route({**LIXIA, "job_id": 999999}, statuses(302, 403, 403, 404, 404, 404, 403)),
+    ("jobs.retry_job", "POST"): Route({**LIXIA, "job_id": 999999}, statuses(302, 403, 403, 404, 404, 404, 403)),
     # The field designer.
     ("field_designer.index", "GET"): Route(LIXIA, ADMIN_PAGE),
     ("field_designer.type_fields", "GET"): Route(ASSOCIATIONS, ADMIN_PAGE),
