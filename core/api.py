@@ -38,6 +38,7 @@ from .tenancy import (
 from .vocabularies import VocabularyDeclaration
 from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
+from .web.malformed import int_argument, whole_number
 from .web.pagination import Page
 from .web.shell import NavItem, Widget
 
@@ -108,6 +109,7 @@ __all__ = [
     "enable_tenant_rls",
     "has_permission",
     "hookimpl",
+    "int_argument",
     "invalid_form",
     "is_htmx",
     "plugin_enabled_in",
@@ -123,4 +125,5 @@ __all__ = [
     "use_scope",
     "utcnow",
     "vocabulary_terms",
+    "whole_number",
 ]

@@ -13,6 +13,7 @@ from .models import ApiToken, User, new_token, token_digest
 from .passwords import hash_password, policy_errors
 from .permissions import ASSOCIATION_ROLE, ROLES
 
+MAX_DISPLAY_NAME = 80
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
 
@@ -62,13 +63,16 @@ def create_user(
     An association account (role ``association``) names the association it acts for.
     """
     username = username.strip().lower()
+    display_name = display_name.strip()
     errors = validate_new_user(session, tenant, username, password, role, association_id)
+    if len(display_name) > MAX_DISPLAY_NAME:
+        errors["display_name"] = f"姓名最多 {MAX_DISPLAY_NAME} 个字"
     if errors:
         raise AccountError(errors)
     user = User(
         tenant_id=tenant.id,
         username=username,
-        display_name=display_name.strip(),
+        display_name=display_name,
         role=role,
         password_hash=hash_password(password),
         association_id=association_id,

@@ -15,7 +15,6 @@ message, raised before anything is written. Every change is audited.
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -36,7 +35,8 @@ from .definitions import (
     EntityType,
     Field,
 )
-from .fields import TEXT_LIMITS, marshmallow_field
+from ..web.malformed import whole_number
+from .fields import TEXT_LIMITS, marshmallow_field, parse_number
 from .models import CustomField, Entity, EntityValue
 from .record_types import PLUGIN as BUILT_TYPES_PLUGIN, RecordType
 
@@ -469,7 +469,7 @@ class FieldDesigner:
             limit = TEXT_LIMITS[kind]
             raw = _text(form, "max_length")
             if raw:
-                if not raw.isdigit() or not 1 <= int(raw) <= limit:
+                if not 1 <= (whole_number(raw) or 0) <= limit:
                     errors["max_length"] = f"最多字数需为 1 到 {limit} 之间的整数"
                 else:
                     values["max_length"] = int(raw)
@@ -626,11 +626,8 @@ def _flag(form: Mapping[str, Any], key: str) -> bool:
 
 
 def _number(raw: str) -> int | float | None:
-    try:
-        number = decimal.Decimal(raw)
-    except decimal.InvalidOperation:
-        return None
-    if not number.is_finite() or abs(number) >= 10**15:
+    number = parse_number(raw)
+    if number is None:
         return None
     return int(number) if number == number.to_integral_value() else float(number)
 

@@ -25,6 +25,22 @@ TEXT_LIMITS = {"text": 200, "long_text": 5000}
 STORABLE = validate.Range(min=-(10**15), max=10**15, error="数值太大,超出了可以保存的范围(绝对值不超过 10 的 15 次方)")
 
 
+def parse_number(text: str, bound: int = 10**15) -> decimal.Decimal | None:
+    """``text`` as a number below ``bound`` in absolute value, written in ASCII, else None.
+
+    The exponent is checked before any arithmetic: ``abs(Decimal("1E+999999999"))``
+    overflows, and PostgreSQL cannot bind ``1E-999999999`` as a NUMERIC."""
+    if not text.isascii():
+        return None
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return None
+    if not number.is_finite() or (number and not -20 <= number.adjusted() < len(str(bound))):
+        return None
+    return number if abs(number) < bound else None
+
+
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 MAX_TAGS = 20
 #: Projections index the first 400 characters of a text (the column's width); search and

@@ -32,7 +32,7 @@ from .. import vocabulary_views
 from ..entities.registry import EntityRegistry
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
-from . import admin, api, errors, health, scope, shell
+from . import admin, api, errors, health, malformed, scope, shell
 from . import account
 from .htmx import vary_on_htmx
 from .pagination import page_url, url_with
@@ -96,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
         strategy="fixed-window",
     )
     app.extensions["quanhui.limiter"] = limiter
+    malformed.init_app(app)
     scope.init_app(app)
     errors.init_app(app)
 
