@@ -17,6 +17,7 @@ from . import uscc
 from .definitions import EntityType, Field
 
 REQUIRED = "此项必填"
+FRACTION = "请输入整数（不能有小数）"
 #: ASCII digits only (``re.ASCII``): Python's ``\d`` would also take full-width "０５３１" and other
 #: scripts' digits, which no phone system dials; the pattern is also the OpenAPI ``pattern``.
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$", re.ASCII)
@@ -56,6 +57,23 @@ class Text(fields.String):
         if UNSTORABLE.search(text):
             raise ValidationError("含有无法保存的控制字符,请删除后重试")
         return text
+
+
+class WholeNumber(fields.Integer):
+    """An integer in ASCII digits. ``12.0`` (how Excel carries whole numbers) is 12; ``12.9``
+    is refused rather than cut to 12."""
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int):
+            return value
+        number = parse_number(str(value).strip(), 10**18) if isinstance(value, str | float | decimal.Decimal) else None
+        if number is None:
+            raise self.make_error("invalid")
+        if number != number.to_integral_value():
+            raise self.make_error("fraction")
+        return int(number)
 
 
 class Money(fields.Decimal):
@@ -122,7 +140,7 @@ def marshmallow_field(field: Field) -> fields.Field:
         )
         bounds = [bounds, STORABLE]
         if kind == "integer":
-            return fields.Integer(validate=bounds, error_messages=_messages(invalid="请输入整数"), **common)
+            return WholeNumber(validate=bounds, error_messages=_messages(invalid="请输入整数", fraction=FRACTION), **common)
         if kind == "decimal":
             return fields.Decimal(
                 as_string=True, allow_nan=False, validate=bounds,
@@ -151,7 +169,8 @@ def marshmallow_field(field: Field) -> fields.Field:
             error_messages=_messages(invalid="标签格式不对"), **common,
         )
     if kind == "reference":
-        return fields.Integer(strict=False, validate=STORABLE, error_messages=_messages(invalid="请选择一条关联记录"), **common)
+        return WholeNumber(validate=STORABLE, error_messages=_messages(invalid="请选择一条关联记录", fraction="请选择一条关联记录"),
+                           **common)
     if kind == "uscc":
         return Text(validate=_uscc_check, error_messages=_messages(invalid="请输入统一社会信用代码"), **common)
     if kind == "phone":
