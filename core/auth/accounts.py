@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..db import utcnow
+from ..plaintext import CONTROL_MESSAGE, has_control
 from ..tenancy import Tenant, TenantScope, system_scope, use_scope
 from .models import ApiToken, User, new_token, token_digest
 from .passwords import hash_password, policy_errors
@@ -67,6 +68,8 @@ def create_user(
     errors = validate_new_user(session, tenant, username, password, role, association_id)
     if len(display_name) > MAX_DISPLAY_NAME:
         errors["display_name"] = f"姓名最多 {MAX_DISPLAY_NAME} 个字"
+    elif has_control(display_name):
+        errors["display_name"] = CONTROL_MESSAGE
     if errors:
         raise AccountError(errors)
     user = User(

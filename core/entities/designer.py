@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..db import utcnow
+from ..plaintext import CONTROL_MESSAGE, has_control
 from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
 from .definitions import (
     FIELD_KINDS,
@@ -422,6 +423,8 @@ class FieldDesigner:
             errors["label"] = "请填写中文名称"
         elif len(label) > LABEL_LIMIT:
             errors["label"] = f"中文名称最多 {LABEL_LIMIT} 个字"
+        elif has_control(label):
+            errors["label"] = CONTROL_MESSAGE
         else:
             same = next(
                 (row for row in (*layout.system, *layout.inherited, *layout.own)
@@ -435,6 +438,8 @@ class FieldDesigner:
         help_text = _text(form, "help")
         if len(help_text) > HELP_LIMIT:
             errors["help"] = f"说明最多 {HELP_LIMIT} 个字"
+        elif has_control(help_text, long_text=True):
+            errors["help"] = CONTROL_MESSAGE
         values["help"] = help_text
         values["required"] = _flag(form, "required")
         values["listed"] = _flag(form, "listed")
@@ -450,6 +455,8 @@ class FieldDesigner:
                 errors["choices"] = f"选项最多 {MAX_CHOICES} 个"
             elif any(len(choice) > CHOICE_LIMIT for choice in choices):
                 errors["choices"] = f"每个选项最多 {CHOICE_LIMIT} 个字"
+            elif any(has_control(choice) for choice in choices):
+                errors["choices"] = CONTROL_MESSAGE
             else:
                 repeated = sorted({c for c in choices if choices.count(c) > 1})
                 if repeated:

@@ -119,7 +119,7 @@ class ImportResult:
 
 def sheet_title(entity_type: EntityType) -> str:
     """The data sheet's name: the type's label, as Excel allows sheet names."""
-    title = _BAD_SHEET_CHARS.sub("", entity_type.label).strip().strip("'")[:31]
+    title = _BAD_SHEET_CHARS.sub("", _text(entity_type.label)).strip().strip("'")[:31]
     return title or entity_type.name[:31]
 
 
@@ -186,7 +186,7 @@ def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source) -
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(entity_type))
-    fields = entity_type.fields
+    fields = tuple(_printable(field) for field in entity_type.fields)
     _lay_out_header(sheet, fields)
     count = 0
     for row in rows:
@@ -197,6 +197,13 @@ def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source) -
     _write_fields_sheet(workbook, sheet, fields)
     workbook.save(target)
     return count
+
+
+def _printable(field: Field) -> Field:
+    """``field`` with the characters a worksheet cannot hold taken out of its label, help and
+    choices: labels stored before control characters were refused still export."""
+    return dataclasses.replace(field, label=_text(field.label), help=_text(field.help),
+                               choices=tuple(_text(choice) for choice in field.choices))
 
 
 def _lay_out_header(sheet, fields: tuple[Field, ...]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ..plaintext import CONTROL_MESSAGE, has_control
 from . import uscc
 from .definitions import EntityType, Field
 
@@ -42,7 +43,7 @@ def parse_number(text: str, bound: int = 10**15) -> decimal.Decimal | None:
     return number if abs(number) < bound else None
 
 
-UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_TAGS = 20
 #: Projections index the first 400 characters of a text (the column's width); search and
 #: sort see those, the record keeps all of it.
@@ -50,12 +51,17 @@ PROJECTED_TEXT = 400
 
 
 class Text(fields.String):
-    """A string without control characters or lone surrogates, which no database stores."""
+    """A string without control characters (``long_text`` keeps line breaks and tabs) or
+    lone surrogates, which no database stores."""
+
+    def __init__(self, *args, long_text: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.long_text = long_text
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if UNSTORABLE.search(text):
-            raise ValidationError("含有无法保存的控制字符,请删除后重试")
+        if SURROGATE.search(text) or has_control(text, long_text=self.long_text):
+            raise ValidationError(CONTROL_MESSAGE)
         return text
 
 
@@ -128,6 +134,7 @@ def marshmallow_field(field: Field) -> fields.Field:
     if kind in TEXT_LIMITS:
         limit = field.max_length or TEXT_LIMITS[kind]
         return Text(
+            long_text=kind == "long_text",
             validate=validate.Length(max=limit, error=f"最多 {limit} 个字"),
             error_messages=_messages(invalid="请输入文字"),
             **common,
