@@ -57,7 +57,8 @@ def check_workbook(source: str | IO[bytes]) -> None:
                 _check_actual(archive, part)
     except zipfile.BadZipFile:
         raise WorkbookRefused(
-            "无法读取这个文件：它不是有效的 Excel 工作簿（.xlsx），或者文件已损坏。"
+            "无法读取这个文件：它不是有效的 Excel 工作簿（.xlsx），或者已经损坏。"
+            "如果是 .xls 或 .csv 文件，请在 Excel 中另存为 .xlsx 后再导入。"
         ) from None
     finally:
         if hasattr(source, "seek"):

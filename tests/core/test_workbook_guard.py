@@ -110,7 +110,7 @@ def test_a_part_that_unpacks_to_more_than_it_declares_is_refused():
     assert content[entry:entry + 4] == b"PK\x01\x02"
     size = int.from_bytes(content[entry + 24:entry + 28], "little")
     content[entry + 24:entry + 28] = (size // 2).to_bytes(4, "little")
-    assert "已损坏" in refusal(bytes(content))
+    assert "已经损坏" in refusal(bytes(content))
 
 
 def test_the_page_shows_the_refusal_and_nothing_is_imported(app, login_client):
