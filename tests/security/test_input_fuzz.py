@@ -40,7 +40,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "over-long text": ("泉" * 5_000, "a" * 10_000),
 }
 #: Filters of the association list, for the views that read every query argument.
-LIST_FILTERS = ("member_count__gte", "member_count__lte", "founded_on__gte", "q", "sort", "page", "scope", "tenant")
+LIST_FILTERS = ("member_count__gte", "member_count__lte", "registered_on__gte", "status", "q", "sort", "page", "scope", "tenant")
 DEEP = 900
 #: Signing in is fuzzed by a client of its own, not signed in (the sweep's order puts it last).
 SIGN_IN = ("auth.login", "POST")
