@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from typing import IO
 
 #: The most data rows one import takes (docs/guide/excel.md states it).
@@ -53,9 +54,13 @@ def check_workbook(source: str | IO[bytes]) -> None:
                 raise WorkbookRefused(_too_large(f"解压后共超过 {MAX_TOTAL_BYTES // _MB} MB"))
             for part in parts:
                 _check_declared(part)
+            unpacked = 0
             for part in parts:
-                _check_actual(archive, part)
-    except zipfile.BadZipFile:
+                unpacked += _check_actual(archive, part)
+                if unpacked > MAX_TOTAL_BYTES:
+                    raise WorkbookRefused(_too_large(f"解压后共超过 {MAX_TOTAL_BYTES // _MB} MB"))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        # Not a zip, a broken checksum or stream, an unsupported compression or encryption.
         raise WorkbookRefused(
             "无法读取这个文件：它不是有效的 Excel 工作簿（.xlsx），或者已经损坏。"
             "如果是 .xls 或 .csv 文件，请在 Excel 中另存为 .xlsx 后再导入。"
@@ -82,8 +87,9 @@ def _check_declared(part: zipfile.ZipInfo) -> None:
         )
 
 
-def _check_actual(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
-    """Unpack ``part`` chunk by chunk, keeping only counts; more than it declared is a broken checksum."""
+def _check_actual(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
+    """Unpack ``part`` chunk by chunk, keeping only counts, and return its size; more than
+    it declared is a broken checksum."""
     limit, size, strings, tail = _limit(part.filename), 0, 0, b""
     counting = bool(SHARED_STRINGS.match(part.filename))
     with archive.open(part) as stream:
@@ -100,6 +106,7 @@ def _check_actual(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
                         f"这个工作簿含有超过 {MAX_SHARED_STRINGS:,} 段不同的文字，超出了一次导入的范围"
                         f"（最多 {MAX_ROWS:,} 行）。请分成几个文件导入。"
                     )
+    return size
 
 
 def _too_large(what: str) -> str:

@@ -113,6 +113,15 @@ def test_a_part_that_unpacks_to_more_than_it_declares_is_refused():
     assert "已经损坏" in refusal(bytes(content))
 
 
+def test_a_part_whose_compressed_data_is_broken_is_refused():
+    content = bytearray(workbook([association_row(n) for n in range(1, 200)]))
+    archive = zipfile.ZipFile(io.BytesIO(bytes(content)))
+    part = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = part.header_offset + 30 + len(part.filename.encode()) + len(part.extra)
+    content[data + 20:data + 60] = b"\xff" * 40
+    assert "已经损坏" in refusal(bytes(content))
+
+
 def test_the_page_shows_the_refusal_and_nothing_is_imported(app, login_client):
     client = login_client("lixia", "editor")
     response = upload(client, with_part(workbook([association_row(1)]), "xl/styles.xml", [b" " * (4 * 1024 * 1024)]))
