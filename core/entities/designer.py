@@ -28,6 +28,7 @@ from .. import audit
 from ..db import utcnow
 from ..plaintext import CONTROL_MESSAGE, has_control
 from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
+from ..web.malformed import whole_number
 from .definitions import (
     FIELD_KINDS,
     NAME,
@@ -36,7 +37,6 @@ from .definitions import (
     EntityType,
     Field,
 )
-from ..web.malformed import whole_number
 from .fields import TEXT_LIMITS, marshmallow_field, parse_number
 from .models import CustomField, Entity, EntityValue
 from .record_types import PLUGIN as BUILT_TYPES_PLUGIN, RecordType

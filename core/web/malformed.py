@@ -6,7 +6,8 @@
 * A NUL byte anywhere in the path, the query or a form (names and values) is 400: no
   database stores it (PostgreSQL refuses it, SQLite cuts the text there).
 * :func:`whole_number` and :func:`int_argument` read a whole number from the query or a
-  form the same way for every view, and :func:`json_depth_exceeded` bounds how deep an API body may nest.
+  form the same way for every view; :func:`json_depth_exceeded` bounds how deep an API
+  body may nest.
 """
 from __future__ import annotations
 
@@ -49,10 +50,10 @@ def whole_number(text: str | None, maximum: int = MAX_ID) -> int | None:
     return number if number <= maximum else None
 
 
-def int_argument(values, name: str, default: int | None = None, *, maximum: int = MAX_ID) -> int | None:
+def int_argument(values, name: str, default: int | None = None) -> int | None:
     """``values[name]`` (``request.args`` or ``request.form``) as :func:`whole_number`, or
     ``default`` when it is missing or not one."""
-    number = whole_number(values.get(name), maximum)
+    number = whole_number(values.get(name))
     return default if number is None else number
 
 
