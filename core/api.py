@@ -40,6 +40,7 @@ from .tenancy import (
 from .vocabularies import VocabularyDeclaration
 from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
+from .web.malformed import int_argument, whole_number
 from .web.pagination import Page
 from .web.shell import NavItem, Widget
 
@@ -124,6 +125,7 @@ __all__ = [
     "enable_tenant_rls",
     "has_permission",
     "hookimpl",
+    "int_argument",
     "invalid_form",
     "is_htmx",
     "latest_job",
@@ -141,4 +143,5 @@ __all__ = [
     "use_scope",
     "utcnow",
     "vocabulary_terms",
+    "whole_number",
 ]

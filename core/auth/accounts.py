@@ -8,11 +8,13 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..db import utcnow
+from ..plaintext import CONTROL_MESSAGE, has_control
 from ..tenancy import Tenant, TenantScope, system_scope, use_scope
 from .models import ApiToken, User, new_token, token_digest
 from .passwords import hash_password, policy_errors
 from .permissions import ASSOCIATION_ROLE, ROLES
 
+MAX_DISPLAY_NAME = 80
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
 
@@ -62,13 +64,18 @@ def create_user(
     An association account (role ``association``) names the association it acts for.
     """
     username = username.strip().lower()
+    display_name = display_name.strip()
     errors = validate_new_user(session, tenant, username, password, role, association_id)
+    if len(display_name) > MAX_DISPLAY_NAME:
+        errors["display_name"] = f"姓名最多 {MAX_DISPLAY_NAME} 个字"
+    elif has_control(display_name):
+        errors["display_name"] = CONTROL_MESSAGE
     if errors:
         raise AccountError(errors)
     user = User(
         tenant_id=tenant.id,
         username=username,
-        display_name=display_name.strip(),
+        display_name=display_name,
         role=role,
         password_hash=hash_password(password),
         association_id=association_id,

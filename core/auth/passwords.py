@@ -10,6 +10,9 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
+#: argon2 takes a password of any length (bcrypt would cut it at 72 bytes); the cap keeps
+#: the strength check (zxcvbn, whose cost grows with the length) quick.
+MAX_LENGTH = 128
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 #: Made once at start-up with the same parameters as every real hash: checking a password
 #: for a name with no account costs what checking a real one does, so timing does not
@@ -41,6 +44,8 @@ def _common_passwords() -> frozenset[str]:
 
 def policy_errors(password: str, username: str = "") -> list[str]:
     """Why ``password`` is refused, in Chinese; an empty list means it is acceptable."""
+    if len(password) > MAX_LENGTH:
+        return [f"密码最多 {MAX_LENGTH} 个字符"]
     errors = []
     if len(password) < MIN_LENGTH:
         errors.append(f"密码至少需要 {MIN_LENGTH} 个字符")
@@ -48,6 +53,6 @@ def policy_errors(password: str, username: str = "") -> list[str]:
         errors.append("这是常见密码,请换一个")
     elif username and username.lower() in password.lower():
         errors.append("密码不能包含用户名")
-    elif len(password) >= MIN_LENGTH and zxcvbn(password, user_inputs=[username])["score"] < 3:
+    elif len(password) >= MIN_LENGTH and zxcvbn(password, user_inputs=[username], max_length=MAX_LENGTH)["score"] < 3:
         errors.append("密码太容易猜到(如连续数字、键盘序列或重复字符),请加入更多不同的字符")
     return errors

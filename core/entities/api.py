@@ -37,6 +37,7 @@ from .. import audit
 from ..auth.permissions import require_permission
 from ..db import session
 from ..web.errors import error_response
+from ..web.malformed import MAX_JSON_DEPTH, json_depth_exceeded
 from ..web.pagination import PER_PAGE
 from . import current_service, openapi
 from .definitions import EntityType
@@ -52,7 +53,6 @@ bp = Blueprint("entity_api", __name__, url_prefix="/api")
 
 #: Query-string keys of the list that are not filters.
 LIST_PARAMETERS = frozenset({"page", "per_page", "q", "sort"})
-MAX_ID = 2**63 - 1
 
 
 # documents --------------------------------------------------------------
@@ -316,8 +316,6 @@ def _entity_or_404(type_name: str, entity_id: int, *, readonly: bool = False) ->
     record of a published type."""
     entity_type = _type_or_404(type_name)
     try:
-        if entity_id > MAX_ID:
-            raise NotFound(entity_id)
         return entity_type, current_service().get(entity_type, entity_id, readonly=readonly)
     except NotFound:
         abort(404, description=f"没有编号为 {entity_id} 的{entity_type.label}记录,或它已被删除。")
@@ -340,6 +338,8 @@ def _int_argument(name: str, default: int) -> int:
 def _json_object() -> dict[str, Any]:
     """The request body as a JSON object, or a 400/422 answer naming what is wrong."""
     raw = request.get_data(cache=True)
+    if json_depth_exceeded(raw):
+        abort(400, description=f"请求体嵌套过深（超过 {MAX_JSON_DEPTH} 层），记录的字段值不需要这么多层。")
     try:
         body = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError):

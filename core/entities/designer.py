@@ -15,7 +15,6 @@ message, raised before anything is written. Every change is audited.
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..db import utcnow
+from ..plaintext import CONTROL_MESSAGE, has_control
 from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
+from ..web.malformed import whole_number
 from .definitions import (
     FIELD_KINDS,
     NAME,
@@ -36,7 +37,7 @@ from .definitions import (
     EntityType,
     Field,
 )
-from .fields import TEXT_LIMITS, marshmallow_field
+from .fields import TEXT_LIMITS, marshmallow_field, parse_number
 from .models import CustomField, Entity, EntityValue
 from .record_types import PLUGIN as BUILT_TYPES_PLUGIN, RecordType
 
@@ -422,6 +423,8 @@ class FieldDesigner:
             errors["label"] = "请填写中文名称"
         elif len(label) > LABEL_LIMIT:
             errors["label"] = f"中文名称最多 {LABEL_LIMIT} 个字"
+        elif has_control(label):
+            errors["label"] = CONTROL_MESSAGE
         else:
             same = next(
                 (row for row in (*layout.system, *layout.inherited, *layout.own)
@@ -435,6 +438,8 @@ class FieldDesigner:
         help_text = _text(form, "help")
         if len(help_text) > HELP_LIMIT:
             errors["help"] = f"说明最多 {HELP_LIMIT} 个字"
+        elif has_control(help_text, long_text=True):
+            errors["help"] = CONTROL_MESSAGE
         values["help"] = help_text
         values["required"] = _flag(form, "required")
         values["listed"] = _flag(form, "listed")
@@ -450,6 +455,8 @@ class FieldDesigner:
                 errors["choices"] = f"选项最多 {MAX_CHOICES} 个"
             elif any(len(choice) > CHOICE_LIMIT for choice in choices):
                 errors["choices"] = f"每个选项最多 {CHOICE_LIMIT} 个字"
+            elif any(has_control(choice) for choice in choices):
+                errors["choices"] = CONTROL_MESSAGE
             else:
                 repeated = sorted({c for c in choices if choices.count(c) > 1})
                 if repeated:
@@ -469,7 +476,7 @@ class FieldDesigner:
             limit = TEXT_LIMITS[kind]
             raw = _text(form, "max_length")
             if raw:
-                if not raw.isdigit() or not 1 <= int(raw) <= limit:
+                if not 1 <= (whole_number(raw) or 0) <= limit:
                     errors["max_length"] = f"最多字数需为 1 到 {limit} 之间的整数"
                 else:
                     values["max_length"] = int(raw)
@@ -626,11 +633,8 @@ def _flag(form: Mapping[str, Any], key: str) -> bool:
 
 
 def _number(raw: str) -> int | float | None:
-    try:
-        number = decimal.Decimal(raw)
-    except decimal.InvalidOperation:
-        return None
-    if not number.is_finite() or abs(number) >= 10**15:
+    number = parse_number(raw)
+    if number is None:
         return None
     return int(number) if number == number.to_integral_value() else float(number)
 

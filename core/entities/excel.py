@@ -42,6 +42,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .definitions import FIELD_KINDS, EntityType, Field
 from .service import EntityService, Invalid
+from .workbook_guard import MAX_ROWS, WorkbookRefused, check_workbook
 
 FIELDS_SHEET = "_fields"
 NOTES_SHEET = "填写说明"
@@ -52,6 +53,7 @@ SPLIT = re.compile(r"[、,,;;\n]+")
 DATE_FORMAT = "yyyy-mm-dd"
 #: Rows a data validation (dropdown) covers below the header.
 DROPDOWN_ROWS = 100_000
+TOO_MANY_ROWS = f"一次最多导入 {MAX_ROWS:,} 行，这个工作表超过了。请分成几个文件导入。"
 #: Detailed row errors kept in memory; the count of all of them is kept as well.
 MAX_ERRORS = 1000
 FILE_CELL = "文件不能通过 Excel 导入：请把这一列留空，导入后在记录的修改页面上传文件"
@@ -118,7 +120,7 @@ class ImportResult:
 
 def sheet_title(entity_type: EntityType) -> str:
     """The data sheet's name: the type's label, as Excel allows sheet names."""
-    title = _BAD_SHEET_CHARS.sub("", entity_type.label).strip().strip("'")[:31]
+    title = _BAD_SHEET_CHARS.sub("", _text(entity_type.label)).strip().strip("'")[:31]
     return title or entity_type.name[:31]
 
 
@@ -185,7 +187,7 @@ def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source) -
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(entity_type))
-    fields = entity_type.fields
+    fields = tuple(_printable(field) for field in entity_type.fields)
     _lay_out_header(sheet, fields)
     count = 0
     for row in rows:
@@ -196,6 +198,13 @@ def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source) -
     _write_fields_sheet(workbook, sheet, fields)
     workbook.save(target)
     return count
+
+
+def _printable(field: Field) -> Field:
+    """``field`` with the characters a worksheet cannot hold taken out of its label, help and
+    choices: labels stored before control characters were refused still export."""
+    return dataclasses.replace(field, label=_text(field.label), help=_text(field.help),
+                               choices=tuple(_text(choice) for choice in field.choices))
 
 
 def _lay_out_header(sheet, fields: tuple[Field, ...]) -> None:
@@ -354,6 +363,8 @@ def import_rows(
             raise ImportRefused("工作表是空的:第 1 行应为表头(列名)。请使用导入模板。") from None
         columns, stray = _columns(entity_type, header_row, renamed)
         total = max(0, (sheet.max_row or _count_rows(workbook, sheet)) - 1)
+        if total > MAX_ROWS:
+            raise ImportRefused(TOO_MANY_ROWS)
         return _import(service, entity_type, rows, columns, stray, header_row, sheet.title, total,
                        valid_only=valid_only, progress=progress,
                        every=max(1, every or min(500, total // 100)), error_workbook=error_workbook, stage=stage)
@@ -362,6 +373,11 @@ def import_rows(
 
 
 def _open(source: Source):
+    """The workbook, once :func:`~core.entities.workbook_guard.check_workbook` has measured its parts."""
+    try:
+        check_workbook(source)
+    except WorkbookRefused as refusal:
+        raise ImportRefused(str(refusal)) from None
     try:
         return load_workbook(source, read_only=True, data_only=True)
     except Exception:  # zipfile, XML and openpyxl's own errors all mean one thing here
@@ -405,6 +421,8 @@ def _rows(sheet) -> Iterator[tuple[int, tuple]]:
         except Exception:
             raise ImportRefused(f"工作表第 {number + 1} 行附近的内容已损坏,无法读取。请在 Excel 中打开并另存后再导入。") from None
         number += 1
+        if number > MAX_ROWS + 1:  # the header and MAX_ROWS rows, whatever the sheet's dimension said
+            raise ImportRefused(TOO_MANY_ROWS)
         yield number, values
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ..plaintext import CONTROL_MESSAGE, has_control
 from . import uscc
 from .definitions import EntityType, Field
 
 REQUIRED = "此项必填"
+FRACTION = "请输入整数（不能有小数）"
 #: ASCII digits only (``re.ASCII``): Python's ``\d`` would also take full-width "０５３１" and other
 #: scripts' digits, which no phone system dials; the pattern is also the OpenAPI ``pattern``.
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$", re.ASCII)
@@ -25,7 +27,23 @@ TEXT_LIMITS = {"text": 200, "long_text": 5000}
 STORABLE = validate.Range(min=-(10**15), max=10**15, error="数值太大,超出了可以保存的范围(绝对值不超过 10 的 15 次方)")
 
 
-UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+def parse_number(text: str, bound: int = 10**15) -> decimal.Decimal | None:
+    """``text`` as a number below ``bound`` in absolute value, written in ASCII, else None.
+
+    The exponent is checked before any arithmetic: ``abs(Decimal("1E+999999999"))``
+    overflows, and PostgreSQL cannot bind ``1E-999999999`` as a NUMERIC."""
+    if not text.isascii():
+        return None
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return None
+    if not number.is_finite() or (number and not -20 <= number.adjusted() < len(str(bound))):
+        return None
+    return number if abs(number) < bound else None
+
+
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_TAGS = 20
 #: Projections index the first 400 characters of a text (the column's width); search and
 #: sort see those, the record keeps all of it.
@@ -33,13 +51,35 @@ PROJECTED_TEXT = 400
 
 
 class Text(fields.String):
-    """A string without control characters or lone surrogates, which no database stores."""
+    """A string without control characters (``long_text`` keeps line breaks and tabs) or
+    lone surrogates, which no database stores."""
+
+    def __init__(self, *args, long_text: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.long_text = long_text
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if UNSTORABLE.search(text):
-            raise ValidationError("含有无法保存的控制字符,请删除后重试")
+        if SURROGATE.search(text) or has_control(text, long_text=self.long_text):
+            raise ValidationError(CONTROL_MESSAGE)
         return text
+
+
+class WholeNumber(fields.Integer):
+    """An integer in ASCII digits. ``12.0`` (how Excel carries whole numbers) is 12; ``12.9``
+    is refused rather than cut to 12."""
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int):
+            return value
+        number = parse_number(str(value).strip(), 10**18) if isinstance(value, str | float | decimal.Decimal) else None
+        if number is None:
+            raise self.make_error("invalid")
+        if number != number.to_integral_value():
+            raise self.make_error("fraction")
+        return int(number)
 
 
 class Money(fields.Decimal):
@@ -94,6 +134,7 @@ def marshmallow_field(field: Field) -> fields.Field:
     if kind in TEXT_LIMITS:
         limit = field.max_length or TEXT_LIMITS[kind]
         return Text(
+            long_text=kind == "long_text",
             validate=validate.Length(max=limit, error=f"最多 {limit} 个字"),
             error_messages=_messages(invalid="请输入文字"),
             **common,
@@ -106,7 +147,7 @@ def marshmallow_field(field: Field) -> fields.Field:
         )
         bounds = [bounds, STORABLE]
         if kind == "integer":
-            return fields.Integer(validate=bounds, error_messages=_messages(invalid="请输入整数"), **common)
+            return WholeNumber(validate=bounds, error_messages=_messages(invalid="请输入整数", fraction=FRACTION), **common)
         if kind == "decimal":
             return fields.Decimal(
                 as_string=True, allow_nan=False, validate=bounds,
@@ -135,7 +176,8 @@ def marshmallow_field(field: Field) -> fields.Field:
             error_messages=_messages(invalid="标签格式不对"), **common,
         )
     if kind == "reference":
-        return fields.Integer(strict=False, validate=STORABLE, error_messages=_messages(invalid="请选择一条关联记录"), **common)
+        return WholeNumber(validate=STORABLE, error_messages=_messages(invalid="请选择一条关联记录", fraction="请选择一条关联记录"),
+                           **common)
     if kind == "uscc":
         return Text(validate=_uscc_check, error_messages=_messages(invalid="请输入统一社会信用代码"), **common)
     if kind == "phone":

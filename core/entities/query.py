@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from ..web.pagination import PER_PAGE, Page
 from .definitions import EntityType, Field
 from ..tenancy import Tenant
-from .fields import projection_column
+from .fields import parse_number, projection_column
 from .models import Entity, EntitySearchText, EntityValue
 from .published import readable_tenant_ids, reading
 
@@ -216,12 +216,9 @@ def _typed(key: str, field: Field, column: str, value: Any) -> Any:
             if text.lower() not in TRUE_WORDS:
                 raise QueryError(key, "请用 true 或 false 筛选是/否字段")
             return decimal.Decimal(TRUE_WORDS[text.lower()])
-        try:
-            number = decimal.Decimal(text)
-        except decimal.InvalidOperation:
-            raise QueryError(key, f"“{text}”不是数字") from None
-        if not number.is_finite() or abs(number) >= 10**16:
-            raise QueryError(key, f"“{text}”不是可用的数字")
+        number = parse_number(text, 10**16)
+        if number is None:
+            raise QueryError(key, f"“{text[:40]}”不是可用的数字（请用半角数字，绝对值小于 10 的 16 次方）")
         return number
     if column == "date_value":
         try:

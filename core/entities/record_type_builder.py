@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..db import utcnow
+from ..plaintext import CONTROL_MESSAGE, has_control
+from ..web.malformed import whole_number
 from ..tenancy import Tenant, TenantScope, subtree_ids, system_scope, use_scope
 from .definitions import DefinitionError, Field
 from .designer import DesignError, FieldDesigner, Layout, UnknownType, _flag, _text, field_form
@@ -109,6 +111,8 @@ class RecordTypeBuilder:
             errors["name"] = clash
         if not label:
             errors["label"] = "请填写类型名称,例如 重大事项报告"
+        elif has_control(label):
+            errors["label"] = CONTROL_MESSAGE
         title = _text(form, "title_label") or "标题"
         if errors:
             raise DesignError(errors)
@@ -193,13 +197,17 @@ class RecordTypeBuilder:
     def change_basics(self, name: str, form: Mapping[str, Any]) -> str:
         nav = _text(form, "nav_order")
         errors = {}
-        if nav and not nav.isdigit():
+        if nav and whole_number(nav, 999) is None:
             errors["nav_order"] = "导航位置需为 0 到 999 之间的整数"
+        if has_control(_text(form, "label")):
+            errors["label"] = CONTROL_MESSAGE
+        if has_control(_text(form, "description"), long_text=True):
+            errors["description"] = CONTROL_MESSAGE
         if errors:
             raise DesignError(errors)
         return self._change(name, "修改基本信息", lambda d: dataclasses.replace(
             d, label=_text(form, "label"), description=_text(form, "description"), icon=_text(form, "icon"),
-            colour=_text(form, "colour"), nav_order=(int(nav) if nav else 50) if _flag(form, "in_nav") else None,
+            colour=_text(form, "colour"), nav_order=(whole_number(nav, 999) if nav else 50) if _flag(form, "in_nav") else None,
         ))
 
     def add_field(self, name: str, form: Mapping[str, Any]) -> str:
@@ -351,6 +359,8 @@ class RecordTypeBuilder:
             errors[""] = "请先设置流程状态"
         if not label or len(label) > 40:
             errors["label"] = "请填写操作名称(最多 40 个字),例如 受理"
+        elif has_control(label):
+            errors["label"] = CONTROL_MESSAGE
         if not sources or any(s not in live for s in sources):
             errors["sources"] = "请选择可以从哪些状态执行"
         if target not in live:

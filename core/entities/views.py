@@ -17,11 +17,12 @@ from ..auth.permissions import deny, has_permission, require_permission
 from ..db import session
 from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
+from ..web.malformed import int_argument
 from . import current_service, files
 from .definitions import EntityType
 from .forms import display, form_input, form_value, transition_form
 from .models import Entity, EntityValue
-from .query import QueryError, search
+from .query import MAX_PAGE, QueryError, search
 from .service import Conflict, Forbidden, Invalid, NotFound
 from .workflows import history as workflow_history, state_label
 
@@ -76,10 +77,7 @@ def _sources(entity_type: EntityType) -> dict[int, str]:
 def _list_arguments(entity_type: EntityType) -> dict:
     indexed = {f.name for f in entity_type.indexed_fields}
     filters = {key: value for key, value in request.args.items() if key.split("__")[0] in indexed and value}
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = _page()
     return {"q": request.args.get("q", "").strip() or None, "filters": filters,
             "sort": request.args.get("sort") or None, "page": page, "per_page": PER_PAGE}
 
@@ -160,7 +158,10 @@ def check_field(tenant, type_name, field_name):
     raw = form_input(entity_type, request.form)
     previous = None
     if request.form.get("entity_id"):
-        previous = _entity(entity_type, int(request.form["entity_id"])).data
+        entity_id = int_argument(request.form, "entity_id")
+        if entity_id is None:
+            abort(404)
+        previous = _entity(entity_type, entity_id).data
     try:
         current_service().validate(entity_type, raw, previous)
         messages = []
@@ -423,10 +424,8 @@ def _optional_version() -> int | None:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    """``?page=``: past the last possible page is the last possible page."""
+    return min(max(1, int_argument(request.args, "page", 1)), MAX_PAGE)
 
 
 def _refused_form(entity_type, entity, values, errors):

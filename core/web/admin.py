@@ -15,6 +15,7 @@ from ..entities.models import Entity, EntityValue
 from ..plugin_state import PluginSetting, PluginStateError, set_enabled, set_offered, statuses
 from ..tenancy import Tenant, system_scope
 from .htmx import invalid_form, is_htmx, redirect_to
+from .malformed import whole_number
 from .pagination import Page
 
 bp = Blueprint("admin", __name__, url_prefix="/<tenant>/admin")
@@ -130,7 +131,7 @@ def _associations() -> dict[int, str]:
 @require_permission("core.manage_users")
 def create_user_view(tenant):
     form = {key: request.form.get(key, "") for key in ("username", "display_name", "role", "password", "association_id")}
-    association_id = int(form["association_id"]) if form["association_id"].isdigit() else None
+    association_id = whole_number(form["association_id"])
     try:
         create_user(
             session, g.tenant, form["username"], form["password"], form["role"],

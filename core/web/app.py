@@ -30,7 +30,7 @@ from .. import vocabulary_views
 from ..entities.registry import EntityRegistry
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
-from . import admin, api, errors, health, scope, shell
+from . import admin, api, errors, health, malformed, scope, shell
 from . import account
 from ..jobs import views as job_views
 from .headers import add_security_headers
@@ -99,6 +99,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     csrf = CSRFProtect(app)
     app.before_request(lambda: _check_csrf(csrf))
     identity.init_app(app)
+    malformed.init_app(app)
     scope.init_app(app)
     errors.init_app(app)
 

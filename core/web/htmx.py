@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, redirect, request
+from werkzeug.urls import iri_to_uri
 
 
 def is_htmx() -> bool:
@@ -11,7 +12,7 @@ def is_htmx() -> bool:
 def redirect_to(url: str) -> Response:
     """A full-page navigation: ``HX-Redirect`` for htmx, 303 See Other for a plain form post."""
     if is_htmx():
-        return Response(status=204, headers={"HX-Redirect": url})
+        return Response(status=204, headers={"HX-Redirect": iri_to_uri(url)})  # headers are Latin-1
     return redirect(url, code=303)
 
 

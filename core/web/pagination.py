@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy import Select, func, select
 
 from ..db import session
+from .malformed import int_argument
 
 PER_PAGE = 50
 
@@ -40,11 +41,7 @@ class Page:
 
     @classmethod
     def from_request(cls, query: Select, per_page: int = PER_PAGE) -> Page:
-        try:
-            number = int(request.args.get("page", "1"))
-        except ValueError:
-            number = 1
-        return cls.of(query, number, per_page)
+        return cls.of(query, int_argument(request.args, "page", 1), per_page)
 
 
 def url_with(**changes) -> str:

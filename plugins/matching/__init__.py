@@ -38,7 +38,7 @@ meta = PluginMeta(
     version="0.1.0",
     description="协会商会与村、社区、企业的需求对接、推荐与最优匹配、结对、合作意向和落地项目",
     levels=("city", "district"),
-    core=">=0.1,<1",
+    core=">=0.2,<1",
 )
 
 

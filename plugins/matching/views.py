@@ -29,6 +29,7 @@ from core.api import (
     require_permission,
     session,
     start_job,
+    whole_number,
 )
 
 from . import engine
@@ -235,12 +236,12 @@ def confirm(tenant):
     service = current_service()
     created = skipped = 0
     for value in dict.fromkeys(request.form.getlist("pair")):
-        target_id, _, association_id = value.partition("-")
-        if not (target_id.isdigit() and association_id.isdigit()
-                and int(target_id) in t_ids and int(association_id) in a_ids):
+        target, _, association = value.partition("-")
+        target_id, association_id = whole_number(target), whole_number(association)
+        if target_id not in t_ids or association_id not in a_ids:
             skipped += 1
             continue
-        t, a = t_ids.index(int(target_id)), a_ids.index(int(association_id))
+        t, a = t_ids.index(target_id), a_ids.index(association_id)
         capacity, room = loaded.problem.associations.high, loaded.problem.targets.high
         if (t, a) in loaded.active or capacity[a] <= 0 or room[t] <= 0:
             skipped += 1
@@ -248,7 +249,7 @@ def confirm(tenant):
         capacity[a] -= 1
         room[t] -= 1
         parts = engine.explain(loaded.problem, weights, t, a)
-        _create_pairing(programme, int(association_id), int(target_id), sum(p["points"] for p in parts),
+        _create_pairing(programme, association_id, target_id, sum(p["points"] for p in parts),
                         _explanation(parts))
         loaded.active.add((t, a))
         created += 1

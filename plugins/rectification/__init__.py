@@ -17,7 +17,7 @@ meta = PluginMeta(
     version="0.1.0",
     description="整治情形与处理措施目录、专项整治行动、整治案件的核查、整改与结案",
     levels=("city", "district"),
-    core=">=0.1,<1",
+    core=">=0.2,<1",
 )
 
 

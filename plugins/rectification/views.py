@@ -23,6 +23,7 @@ from core.api import (
     ReportContext,
     current_service,
     has_permission,
+    int_argument,
     invalid_form,
     is_htmx,
     redirect_to,
@@ -129,8 +130,7 @@ def _units() -> list[dict]:
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 13 else None
+    return int_argument(request.args, name)
 
 
 @pages.get("/cases/")

@@ -27,6 +27,7 @@ from core.api import (
     start_job,
     use_scope,
     vocabulary_terms,
+    whole_number,
 )
 from core.api import (
     session as db_session,
@@ -41,7 +42,7 @@ meta = PluginMeta(
     version="0.1.0",
     description="研究课题、会企之声建议的分办答复、行业发展报告与“两代表一委员”建议提案",
     levels=("city", "district"),
-    core=">=0.1,<1",
+    core=">=0.2,<1",
 )
 
 CAP_VOCABULARY = "think_tank_key_topic_cap"
@@ -71,9 +72,8 @@ def quanhui_vocabularies():
 def key_topic_cap(tenant) -> int:
     """The cap on key topics per year as ``tenant`` sees it (the city's setting, inherited)."""
     found = vocabulary_terms(db_session, tenant, CAP_VOCABULARY)
-    if found and found[0].strip().isdigit() and int(found[0]) > 0:
-        return int(found[0])
-    return DEFAULT_CAP
+    cap = whole_number(found[0]) if found else None
+    return cap if cap else DEFAULT_CAP
 
 
 def key_topics_in(tenant, year: int) -> int:

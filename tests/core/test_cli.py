@@ -121,6 +121,16 @@ def test_users_create_applies_the_password_policy(app, quanhui, client):
     assert "已被使用" in again.output
 
 
+def test_users_create_refuses_a_password_longer_than_it_keeps_and_takes_one_past_72(quanhui, client):
+    """argon2 hashes every character (bcrypt would drop those past 72 bytes); past 128 the CLI says so."""
+    long = quanhui("users", "create", "li.na", "--tenant", "lixia", "--password-stdin", input="Zq7-泉" * 40 + "\n")
+    assert long.exit_code == 1
+    assert "密码最多 128 个字符" in long.output
+    password = "Quancheng-Lixia-" + "zq7Xr9wP" * 8
+    assert quanhui("users", "create", "li.na", "--tenant", "lixia", "--password-stdin", input=password + "\n").exit_code == 0
+    assert client.login("li.na", password).status_code == 303
+
+
 def test_users_create_names_an_unknown_tenant(quanhui):
     result = quanhui("users", "create", "someone", "--tenant", "atlantis", "--password-stdin", input="x\n")
     assert result.exit_code == 1 and "没有租户 atlantis" in result.output

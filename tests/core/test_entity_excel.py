@@ -242,7 +242,7 @@ def test_cells_are_read_as_people_type_them(app):
                                                            header=header)))
     assert [str(e) for e in refused.errors] == [
         "第 2 行:第 I 列有内容,但这一列没有表头", "第 2 行「名称」:此项必填", "第 2 行「统一社会信用代码」:此项必填",
-        "第 2 行「类别」:此项必填", "第 2 行「会员数」:请输入整数",
+        "第 2 行「类别」:此项必填", "第 2 行「会员数」:请输入整数（不能有小数）",
     ]
 
 

@@ -181,7 +181,7 @@ def test_text_that_no_database_can_store_is_refused(lixia_service):
     association = lixia_service.type("association")
     with pytest.raises(Invalid) as refused:
         lixia_service.create(association, {**VALID, "name": "协会\x00名称", "tags": ["a\ud800"]})
-    assert refused.value.errors["name"] == ["含有无法保存的控制字符,请删除后重试"]
+    assert refused.value.errors["name"] == ["含有控制字符（如换行、制表符或看不见的字符），请删除后重试"]
     assert "tags" in refused.value.errors
 
 

@@ -45,6 +45,16 @@ def test_a_third_key_topic_is_refused_until_the_city_raises_the_cap(login_client
     assert "每年最多 3 项" in fourth.get_data(as_text=True)
 
 
+def test_a_cap_written_in_other_digits_is_the_default_cap(login_client):
+    """``²`` passes ``str.isdigit`` but not ``int``: the cap is read as ASCII digits, else the default."""
+    city = login_client("jinan", "admin")
+    assert city.post("/jinan/admin/vocabularies/think_tank_key_topic_cap", data={"terms": "²"}).status_code in (302, 303)
+    for title in ("民营经济与商会研究", "协会商会参与基层治理研究"):
+        assert city.post("/jinan/entities/research_topic/", data=topic(2025, title), headers=HX).status_code == 204
+    refused = city.post("/jinan/entities/research_topic/", data=topic(2025, "异地商会招商研究"), headers=HX)
+    assert refused.status_code == 422 and "每年最多 2 项" in refused.get_data(as_text=True)
+
+
 def test_a_district_counts_its_own_key_topics_under_the_citys_cap(login_client):
     district = login_client("lixia", "editor")
     for title in ("历下区楼宇经济研究", "历下区商圈研究"):
