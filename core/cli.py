@@ -109,6 +109,19 @@ def check_files():
     _report(misplaced_references(session), "没有指向别处的文件引用")
 
 
+@check_group.command("duplicates")
+@with_appcontext
+def check_duplicates():
+    """列出不可重复的字段（如统一社会信用代码）里被多条记录同时使用的值。"""
+    from .entities import service_for
+    from .entities.unique import duplicates
+
+    with system_scope(session):
+        tenants = session.scalars(select(Tenant).order_by(Tenant.path)).all()
+        types_by_tenant = [(tenant, service_for(tenant).types()) for tenant in tenants]
+    _report(duplicates(session, types_by_tenant), "没有被多条记录同时使用的值")
+
+
 def _report(problems: list[str], none: str) -> None:
     """Print each problem and exit 1, or print ``none`` and exit 0."""
     for line in problems:

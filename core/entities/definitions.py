@@ -40,6 +40,12 @@ class DefinitionError(ValueError):
     """A type or field definition that cannot be used; the message says why, in Chinese."""
 
 
+#: Where a unique field's value may occur once: in the record's own tenant, or in its whole tree.
+UNIQUE_SCOPES = {"tenant": "本单位内", "tree": "全市"}
+#: The kinds whose value is one comparable text (lists, files and yes/no are not).
+UNIQUE_KINDS = ("text", "integer", "decimal", "money", "date", "choice", "reference", "uscc", "phone")
+
+
 @dataclasses.dataclass(frozen=True)
 class Field:
     name: str
@@ -62,6 +68,9 @@ class Field:
     #: For choice and multi_choice: the name of a vocabulary (see :mod:`core.vocabularies`)
     #: whose terms, as the tenant sees them, are the choices; ``choices`` may then be empty.
     vocabulary: str | None = None
+    #: "tenant": no two live records of the type in one tenant hold the same value;
+    #: "tree": none in the whole tenant tree (see :mod:`core.entities.unique`).
+    unique: str | None = None
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name) or self.name in RESERVED_NAMES:
@@ -76,6 +85,10 @@ class Field:
             raise DefinitionError(f"字段 {self.name} 关联记录,需要指明关联的类型")
         if not self.label.strip():
             raise DefinitionError(f"字段 {self.name} 需要中文名称")
+        if self.unique is not None and self.unique not in UNIQUE_SCOPES:
+            raise DefinitionError(f"字段 {self.name} 的唯一范围 {self.unique!r} 未知，可选：tenant（本单位内）、tree（全市）")
+        if self.unique is not None and self.kind not in UNIQUE_KINDS:
+            raise DefinitionError(f"字段 {self.name} 的类型不能设为不可重复")
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -289,6 +302,10 @@ class EntityType:
     @property
     def indexed_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.indexed)
+
+    @property
+    def unique_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.unique)
 
     @property
     def listed_fields(self) -> tuple[Field, ...]:

@@ -24,7 +24,7 @@ from .forms import display, form_input, form_value, transition_form
 from .merge import DECISION, MINE, THEIRS, three_way
 from .models import Entity, EntityValue
 from .query import QueryError, search
-from .service import Conflict, Forbidden, Invalid, NotFound
+from .service import Conflict, Forbidden, Invalid, NotFound, Taken
 from .workflows import history as workflow_history, state_label
 
 bp = Blueprint("entities", __name__, url_prefix="/<tenant>/entities")
@@ -152,11 +152,12 @@ def check_field(tenant, type_name, field_name):
     if field is None:
         abort(404)
     raw = form_input(entity_type, request.form)
-    previous = None
+    previous = entity_id = None
     if request.form.get("entity_id"):
-        previous = _entity(entity_type, int(request.form["entity_id"])).data
+        entity_id = int(request.form["entity_id"])
+        previous = _entity(entity_type, entity_id).data
     try:
-        current_service().validate(entity_type, raw, previous)
+        current_service().validate(entity_type, raw, previous, entity_id=entity_id)
         messages = []
     except Invalid as refusal:
         messages = refusal.errors.get(field_name, [])
@@ -438,7 +439,11 @@ def restore(tenant, type_name, entity_id):
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id, deleted=True)
     service = current_service()
-    service.restore(entity_type, entity)
+    try:
+        service.restore(entity_type, entity)
+    except Taken as refusal:
+        service.rollback()
+        abort(409, str(refusal))
     service.commit()
     return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
 
