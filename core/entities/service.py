@@ -488,19 +488,22 @@ class EntityService:
         self.session.execute(delete(EntitySearchText).where(EntitySearchText.entity_id == entity.id))
 
     def reproject(self, entity_type: EntityType) -> int:
-        """Rebuild the projections of every live ``entity_type`` record of this tenant, after
-        a field's indexed flag changed in the field designer; returns how many records."""
+        """Rebuild the projections and unique keys of every live ``entity_type`` record of
+        this tenant, after a field's indexed or unique setting changed in the field designer
+        or the record-type builder; returns how many records."""
         for table in (EntityValue, EntitySearchText):
             self.session.execute(delete(table).where(table.tenant_id == self.tenant.id, table.type == entity_type.name))
         live = select(Entity.id, Entity.data).where(
             Entity.tenant_id == self.tenant.id, Entity.type == entity_type.name, Entity.deleted_at.is_(None)
         )
-        count, rows, searched = 0, [], []
+        count, rows, searched, records = 0, [], [], []
         for entity_id, data in self.session.execute(live):
             count += 1
             values = projection_rows(entity_type, self.tenant.id, entity_id, data or {})
             rows.extend(values)
             searched.extend(search_rows(entity_type, values))
+            records.append((entity_id, data))
+        unique.rebuild(self.session, entity_type, self.tenant, records)
         for table, written in ((EntityValue, rows), (EntitySearchText, searched)):
             for start in range(0, len(written), 1000):
                 self.session.execute(insert(table), written[start:start + 1000])

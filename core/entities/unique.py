@@ -127,3 +127,29 @@ def duplicates(session: Session, types_by_tenant: list[tuple[Tenant, list[Entity
         for (_scope, type_name, field, value), found in sorted(holders.items(), key=lambda item: item[0])
         if len(found) > 1
     ]
+
+
+def rebuild(session: Session, entity_type: EntityType, tenant: Tenant, records: list[tuple[int, dict]]) -> int:
+    """Write the keys of ``records`` (this tenant's live records of the type) afresh, after
+    a field became unique or stopped being so; a value held twice, here or by another
+    tenant's record, gets no key (``quanhui check duplicates`` lists it). Returns how many
+    values were skipped so."""
+    session.execute(delete(EntityUniqueKey).where(EntityUniqueKey.tenant_id == tenant.id,
+                                                  EntityUniqueKey.type == entity_type.name))
+    rows = [row for entity_id, data in records for row in key_rows(entity_type, tenant, entity_id, data or {})]
+    if not rows:
+        return 0
+    with system_scope(session):
+        elsewhere = set(session.execute(select(
+            EntityUniqueKey.scope_id, EntityUniqueKey.field, EntityUniqueKey.value,
+        ).where(EntityUniqueKey.type == entity_type.name, EntityUniqueKey.tenant_id != tenant.id,
+                EntityUniqueKey.scope_id.in_({row["scope_id"] for row in rows}))).all())
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        key = (row["scope_id"], row["field"], row["value"])
+        seen[key] = seen.get(key, 0) + 1
+    single = [row for row in rows if seen[row["scope_id"], row["field"], row["value"]] == 1
+              and (row["scope_id"], row["field"], row["value"]) not in elsewhere]
+    for start in range(0, len(single), 1000):
+        session.execute(insert(EntityUniqueKey), single[start:start + 1000])
+    return len({key for key, count in seen.items() if count > 1 or key in elsewhere})

@@ -181,3 +181,30 @@ def test_the_upgrade_skips_duplicated_codes_and_check_duplicates_lists_them(app,
     assert shizhong.post(f"/shizhong/entities/association/{second}/delete", headers=HX).status_code == 204
     clean = runner.invoke(cli, ["check", "duplicates"])
     assert clean.exit_code == 0 and clean.output.strip() == "没有被多条记录同时使用的值"
+
+
+def test_an_admin_makes_a_field_unique_in_the_field_designer_and_old_repeats_are_left_for_check(app, login_client):
+    from tests.entity_helpers import create as create_in
+
+    admin = login_client("lixia", "admin")
+    form = admin.get("/lixia/admin/fields/association").get_data(as_text=True)
+    assert "本单位内不能重复" in form and "全市不能重复" in form
+    added = admin.post("/lixia/admin/fields/association",
+                       data={"name": "member_no", "label": "会员证号", "kind": "text"}, headers=HX)
+    assert added.status_code == 200
+    first = create_in(app, "lixia", member_no="HY-001")
+    second = create_in(app, "lixia", member_no="HY-001")
+    create_in(app, "lixia", member_no="HY-002")
+    assert isinstance(second, int)  # not unique yet
+
+    changed = admin.post("/lixia/admin/fields/association/member_no",
+                         data={"label": "会员证号", "unique": "tenant"}, headers=HX)
+    assert changed.status_code == 200
+    assert create_in(app, "lixia", member_no="HY-002") == {"member_no": ["会员证号已被本单位的另一条记录使用，不能重复"]}
+    assert isinstance(create_in(app, "shizhong"), int)
+    found = app.test_cli_runner().invoke(make_cli(), ["check", "duplicates"])
+    assert found.output.splitlines() == [f"协会商会「会员证号」 HY-001：lixia 的记录 {first}、lixia 的记录 {second}"]
+
+    refused = admin.post("/lixia/admin/fields/association",
+                         data={"name": "topics", "label": "议题", "kind": "tags", "unique": "tree"}, headers=HX)
+    assert "这种类型的字段不能设为不可重复" in refused.get_data(as_text=True)
