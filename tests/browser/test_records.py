@@ -287,6 +287,28 @@ def test_fields_both_changed_are_decided_one_by_one_and_nothing_is_saved_before(
     expect(history.locator("td:nth-child(4)")).to_have_text(["修改", "修改", "新建"])
 
 
+def test_a_credit_code_already_registered_is_refused_as_the_user_leaves_the_field(
+    app, page, live_url, make_user, sign_in, shot, no_reload, directory
+):
+    create_associations(app, "shizhong", [association(90, "市中区软件行业协会")])
+    make_user("lixia", "editor")
+    sign_in(page, "lixia-editor")
+    page.goto(f"{list_url(live_url)}new")
+    code = page.locator("#f-uscc")
+    with no_reload(page):
+        code.fill(make("5", "1", "370102", 61).lower())  # 历下区茶叶商会's, typed in lower case
+        code.blur()
+        expect(page.locator("#errors-uscc")).to_have_text("统一社会信用代码已被本单位的另一条记录使用，不能重复")
+        shot(page, "record-duplicate-code")
+        # A sibling district's code: the answer says only that it is taken, not whose it is.
+        code.fill(make("5", "1", "370102", 90))
+        code.blur()
+        expect(page.locator("#errors-uscc")).to_have_text("统一社会信用代码已被其他单位的记录使用，不能重复登记")
+        code.fill(make("5", "1", "370102", 91))
+        code.blur()
+        expect(page.locator("#errors-uscc")).to_have_text("")
+
+
 # --- delete, recycle view, restore ---------------------------------------------------------
 
 
