@@ -20,7 +20,7 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
-from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
+from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound, Taken
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
 from .plugins import PluginMeta, hookimpl
@@ -88,6 +88,7 @@ __all__ = [
     "Report",
     "ReportContext",
     "State",
+    "Taken",
     "Tenant",
     "TenantOwned",
     "TenantScope",

@@ -254,13 +254,22 @@ class EntityService:
     def _unique_errors(self, entity_type: EntityType, values: dict[str, Any], entity_id: int | None) -> dict:
         """Unique fields whose value another live record holds (or, in a bulk write, an
         earlier row of the same batch); checked on the fields' own valid input, so the
-        inline check of one field reports it while the rest of the form is still empty."""
-        found = unique.errors(self.session, self.tenant, entity_type, values, entity_id)
-        if self._bulk is not None:
-            for field in entity_type.unique_fields:
-                value = unique.key_value(values.get(field.name))
-                if value is not None and field.name not in found and (field.name, value) in self._bulk.unique_values:
-                    found[field.name] = [f"{field.label}与本次导入的另一行重复"]
+        inline check of one field reports it while the rest of the form is still empty.
+        A bulk write reads the values held once, not once per row (the index decides races)."""
+        if self._bulk is None or self._bulk.entity_type.name != entity_type.name:
+            return unique.errors(self.session, self.tenant, entity_type, values, entity_id)
+        writer, found = self._bulk, {}
+        if writer.held_values is None:
+            writer.held_values = unique.held(self.session, self.tenant, entity_type)
+        for field in entity_type.unique_fields:
+            value = unique.key_value(values.get(field.name))
+            if value is None:
+                continue
+            if (field.name, value) in writer.held_values:
+                found[field.name] = [unique.taken_message(self.session, self.tenant, field,
+                                                          writer.held_values[field.name, value])]
+            elif (field.name, value) in writer.unique_values:
+                found[field.name] = [f"{field.label}与本次导入的另一行重复"]
         return found
 
     def _file_errors(self, entity_type: EntityType, loaded: dict[str, Any], previous: dict[str, Any] | None,
@@ -577,6 +586,8 @@ class BulkWriter:
         self.live: set[tuple[str, int]] = set()
         #: The (field, value) pairs of unique fields the rows added so far hold.
         self.unique_values: set[tuple[str, str]] = set()
+        #: The values other records held when the first row was checked, with their tenant.
+        self.held_values: dict[tuple[str, str], int] | None = None
         self._held: list[dict[str, Any]] = []
         #: The ids of the records written so far, in the order they were added.
         self.ids: list[int] = []

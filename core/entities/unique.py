@@ -60,6 +60,19 @@ def holder(session: Session, tenant: Tenant, entity_type: EntityType, field: Fie
         return session.scalar(query.limit(1))
 
 
+def held(session: Session, tenant: Tenant, entity_type: EntityType) -> dict[tuple[str, str], int]:
+    """Every value the type's unique fields hold where this tenant's records count, by
+    (field, value), with the holder's tenant id: what a bulk write checks its rows against."""
+    wanted = {(field.name, scope_id(field, tenant)) for field in entity_type.unique_fields}
+    if not wanted:
+        return {}
+    query = select(EntityUniqueKey.field, EntityUniqueKey.value, EntityUniqueKey.scope_id, EntityUniqueKey.tenant_id).where(
+        EntityUniqueKey.type == entity_type.name, EntityUniqueKey.scope_id.in_({scope for _, scope in wanted}))
+    with system_scope(session):
+        return {(field, value): holder_id for field, value, scope, holder_id in session.execute(query)
+                if (field, scope) in wanted}
+
+
 def taken_message(session: Session, tenant: Tenant, field: Field, holder_id: int) -> str:
     """Why a value is refused; the holder's tenant is named only if this tenant sees it."""
     if holder_id == tenant.id:
