@@ -369,6 +369,7 @@ class EntityService:
             raise Conflict(entity)
         entity.deleted_at = utcnow()
         self._unproject(entity)
+        unique.settle(self.session, entity_type, self.tenant, entity.data)
         return self._save(entity_type, entity, "delete", entity.data, None, project=False)
 
     def restore(self, entity_type: EntityType, entity: Entity) -> Entity:

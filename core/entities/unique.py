@@ -166,3 +166,30 @@ def rebuild(session: Session, entity_type: EntityType, tenant: Tenant, records: 
     for start in range(0, len(single), 1000):
         session.execute(insert(EntityUniqueKey), single[start:start + 1000])
     return len({key for key, count in seen.items() if count > 1 or key in elsewhere})
+
+
+def settle(session: Session, entity_type: EntityType, tenant: Tenant, data: dict[str, Any]) -> None:
+    """After a record holding ``data`` was deleted: a value it shared with exactly one
+    other live record (duplicates older than the keys) is that record's from now on, so
+    the constraint takes effect once the duplicates are gone. Found through the indexed
+    projection; a unique field that is not indexed waits for its record's next save."""
+    from .models import EntityValue
+
+    for field in entity_type.unique_fields:
+        value = key_value(data.get(field.name))
+        if value is None or not field.indexed or holder(session, tenant, entity_type, field, value) is not None:
+            continue
+        scope = scope_id(field, tenant)
+        with system_scope(session):
+            in_scope = select(Tenant.id).where(Tenant.path.startswith(f"/{scope}/")) if field.unique == "tree" else None
+            query = select(EntityValue.entity_id, EntityValue.tenant_id).join(
+                Entity, Entity.id == EntityValue.entity_id).where(
+                EntityValue.type == entity_type.name, EntityValue.field == field.name, EntityValue.text_value == value,
+                Entity.deleted_at.is_(None),
+                EntityValue.tenant_id.in_(in_scope) if in_scope is not None else EntityValue.tenant_id == tenant.id)
+            remaining = session.execute(query.limit(2)).all()
+            if len(remaining) == 1:
+                entity_id, holder_id = remaining[0]
+                session.execute(insert(EntityUniqueKey), [{
+                    "tenant_id": holder_id, "entity_id": entity_id, "scope_id": scope, "type": entity_type.name,
+                    "field": field.name, "value": value}])

@@ -178,9 +178,13 @@ def test_the_upgrade_skips_duplicated_codes_and_check_duplicates_lists_them(app,
     assert found.exit_code == 1
     assert found.output.splitlines() == [f"协会商会「统一社会信用代码」 {CODE}：lixia 的记录 {first}、shizhong 的记录 {second}"]
 
+    # Once the duplicate is gone, the code is the remaining record's and protected again.
     assert shizhong.post(f"/shizhong/entities/association/{second}/delete", headers=HX).status_code == 204
     clean = runner.invoke(cli, ["check", "duplicates"])
     assert clean.exit_code == 0 and clean.output.strip() == "没有被多条记录同时使用的值"
+    refused = create(shizhong, "shizhong", name="后来的协会")
+    assert refused.status_code == 422 and "已被其他单位的记录使用" in refused.get_data(as_text=True)
+    assert live_with_code(app) == 1
 
 
 def test_an_admin_makes_a_field_unique_in_the_field_designer_and_old_repeats_are_left_for_check(app, login_client):

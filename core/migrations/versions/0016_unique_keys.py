@@ -3,7 +3,7 @@
 Backfills the association's credit code, unique in the whole tree. A value that two
 live records already hold gets no row: the migration never fails on such a database;
 ``quanhui check duplicates`` lists those values, and the constraint applies to a value
-from the next save of a record holding it once its duplicates are gone.
+once its duplicates are gone (deleting one hands the value to the last record holding it).
 
 Revision ID: 0016_unique_keys
 Revises: 0014_login_throttle
