@@ -16,6 +16,9 @@ from .fields import clean_input
 from .forms import CONFIRM, display
 from .models import Entity, EntityRevision
 
+#: The form's name of the version the user's input was read from, once the merge panel was shown
+#: (``version`` is then the version the panel showed). No field name starts with "_".
+BASE = "_base"
 #: The form's name of a both-changed field's decision: ``_merge_<field>`` = THEIRS or MINE.
 DECISION = "_merge_"
 THEIRS, MINE = "theirs", "mine"

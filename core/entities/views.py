@@ -21,7 +21,7 @@ from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service, files
 from .definitions import EntityType
 from .forms import display, form_input, form_value, transition_form
-from .merge import DECISION, MINE, THEIRS, three_way
+from .merge import BASE, DECISION, MINE, THEIRS, three_way
 from .models import Entity, EntityValue
 from .query import QueryError, search
 from .service import Conflict, Forbidden, Invalid, NotFound, Taken
@@ -39,7 +39,7 @@ ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore"
 @bp.context_processor
 def _helpers():
     return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label,
-            "size_text": files.size_text, "DECISION": DECISION, "MINE": MINE, "THEIRS": THEIRS}
+            "size_text": files.size_text, "BASE": BASE, "DECISION": DECISION, "MINE": MINE, "THEIRS": THEIRS}
 
 
 def _action_label(entity_type: EntityType, action: str) -> str:
@@ -264,7 +264,7 @@ def edit(tenant, type_name, entity_id):
 @bp.post("/<type_name>/<int:entity_id>")
 @require_permission("entities.edit")
 def update(tenant, type_name, entity_id):
-    """Save the form. A form read from an older version (``version``, or ``base`` once the
+    """Save the form. A form read from an older version (``version``, or ``_base`` once the
     conflict panel was shown) is merged (see :mod:`.merge`): the user's own changes are laid
     over the record as it is now, and fields both people changed wait for a decision."""
     entity_type = _type(type_name)
@@ -272,7 +272,7 @@ def update(tenant, type_name, entity_id):
     raw = form_input(entity_type, request.form)
     service = current_service()
     expected = _form_version("version")
-    base = _form_version("base") if request.form.get("base") else expected
+    base = _form_version(BASE) if request.form.get(BASE) else expected
     refused = attach_files(entity_type, raw, entity)
     if refused:
         return refused

@@ -54,15 +54,15 @@ def test_fields_both_changed_are_decided_one_by_one_before_anything_is_saved(app
     assert "lixia-admin 于" in html and "修改了「法定代表人、会员数」" in html
     assert "只有您修改的「地址」保留您的输入" in html
     assert html.count("保留对方") == 2 and html.count("使用我的") == 2
-    assert 'name="version" value="2"' in html and 'name="base" value="1"' in html
+    assert 'name="version" value="2"' in html and 'name="_base" value="1"' in html
     assert stored(app, target)[1] == 2
 
     # Saving again with one field undecided is refused and changes nothing.
-    half = b.post(url, data={**mine, "version": "2", "base": "1", "_merge_legal_representative": "mine"}, headers=HX)
+    half = b.post(url, data={**mine, "version": "2", "_base": "1", "_merge_legal_representative": "mine"}, headers=HX)
     assert half.status_code == 409 and "还有内容没有选择" in half.get_data(as_text=True)
     assert stored(app, target)[1] == 2
 
-    done = b.post(url, data={**mine, "version": "2", "base": "1", "_merge_legal_representative": "mine",
+    done = b.post(url, data={**mine, "version": "2", "_base": "1", "_merge_legal_representative": "mine",
                              "_merge_member_count": "theirs"}, headers=HX)
     assert done.status_code == 204
     data, version, _ = stored(app, target)
@@ -76,7 +76,7 @@ def test_saving_the_conflict_form_again_never_writes_back_a_value_the_user_did_n
     asked = b.post(url, data={**START, "member_count": "300", "legal_representative": "王五", "version": "1"}, headers=HX)
     assert asked.status_code == 409
     # B keeps A's 法定代表人 but, in a form that still shows an old value, presses 保存 again.
-    again = b.post(url, data={**START, "member_count": "300", "version": "2", "base": "1",
+    again = b.post(url, data={**START, "member_count": "300", "version": "2", "_base": "1",
                               "_merge_legal_representative": "theirs"}, headers=HX)
     assert again.status_code == 204
     data, _, _ = stored(app, target)
@@ -88,7 +88,7 @@ def test_decisions_made_against_a_version_that_moved_on_are_asked_again(app, log
     assert a.post(url, data={**START, "legal_representative": "李四", "version": "1"}, headers=HX).status_code == 204
     assert b.post(url, data={**START, "legal_representative": "王五", "version": "1"}, headers=HX).status_code == 409
     assert a.post(url, data={**START, "legal_representative": "赵六", "version": "2"}, headers=HX).status_code == 204
-    late = b.post(url, data={**START, "legal_representative": "王五", "version": "2", "base": "1",
+    late = b.post(url, data={**START, "legal_representative": "王五", "version": "2", "_base": "1",
                              "_merge_legal_representative": "mine"}, headers=HX)
     assert late.status_code == 409
     html = late.get_data(as_text=True)
