@@ -23,7 +23,7 @@ from .. import audit
 from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import ScopeError, Tenant, system_scope
-from . import files, unique, uscc
+from . import duplicates, files, unique, uscc
 from .bulk_sql import insert_rows, is_postgresql, reserve_ids
 from .data_versions import note_change
 from .definitions import TIERS, EntityType
@@ -381,6 +381,12 @@ class EntityService:
             return self._save(entity_type, entity, "restore", None, entity.data)
         except Invalid as refusal:
             raise Taken(refusal.errors) from None
+
+    def merge(self, entity_type: EntityType, keep: Entity, drop: Entity) -> int:
+        """Merge the duplicate ``drop`` into ``keep`` (see :mod:`.duplicates`); returns how
+        many referring records now point to ``keep``."""
+        self._refuse_unless_keeper(entity_type)
+        return duplicates.merge(self, entity_type, keep, drop)
 
     def attach_file(self, entity_type: EntityType, entity: Entity, field_name: str, upload) -> dict[str, Any]:
         """Store ``upload`` bound to ``entity``'s file field ``field_name``; returns the

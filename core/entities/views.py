@@ -18,7 +18,7 @@ from ..auth.permissions import deny, has_permission, require_permission
 from ..db import session
 from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
-from . import current_service, files
+from . import current_service, duplicates, files
 from .definitions import EntityType
 from .forms import display, form_input, form_value, transition_form
 from .merge import BASE, DECISION, MINE, THEIRS, three_way
@@ -33,7 +33,7 @@ PER_PAGE = 50
 REFERENCE_CHOICES = 500
 
 
-ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复"}
+ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复", "merge": "合并"}
 
 
 @bp.context_processor
@@ -181,8 +181,10 @@ def _detail_context(entity_type: EntityType, entity: Entity, **workflow) -> dict
     kept_above = entity.tenant_id != g.tenant.id  # an ancestor's record of a published type: read-only
     transitions = [] if kept_above else service.available_transitions(entity_type, entity)
     fields_used = {name for t in transitions for name in t.fields}
+    merging = not kept_above and entity_type.unique_fields and has_permission(READ_DELETED)
     return {
         "entity_type": entity_type, "entity": entity, "revisions": revisions, "kept_above": kept_above,
+        "twins": duplicates.twins(service, entity_type, entity) if merging else [],
         "titles": _reference_titles(entity_type, [entity]),
         "transitions": transitions,
         "workflow_history": workflow_history(entity_type, revisions),
@@ -431,6 +433,29 @@ def recycle(tenant, type_name):
     entity_type = _type(type_name)
     result = search(session, entity_type, page=_page(), per_page=PER_PAGE, deleted=True)
     return render_template("entities/recycle.html", entity_type=entity_type, result=result)
+
+
+@bp.post("/<type_name>/<int:entity_id>/merge")
+@require_permission("entities.delete")
+def merge(tenant, type_name, entity_id):
+    """Merge a duplicate (the form's ``drop``) into this record."""
+    entity_type = _type(type_name)
+    keep = _entity(entity_type, entity_id)
+    try:
+        drop = _entity(entity_type, int(request.form.get("drop", "")))
+    except ValueError:
+        abort(400, "请选择要并入的重复记录。")
+    service = current_service()
+    try:
+        service.merge(entity_type, keep, drop)
+    except Invalid as refusal:
+        service.rollback()
+        abort(409, "；".join(m for ms in refusal.errors.values() for m in ms))
+    except Forbidden as refusal:
+        service.rollback()
+        abort(403, str(refusal))
+    service.commit()
+    return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
 
 
 @bp.post("/<type_name>/<int:entity_id>/restore")

@@ -231,6 +231,7 @@ ACTION_LABELS = {
     "field.restored": "恢复字段",
     "entity.transition": "流程操作",
     "entity.code_confirmed": "确认例外信用代码",
+    "entity.merged": "合并重复记录",
     "entities.import": "导入记录",
     "token.revoked": "撤销 API 令牌",
 }

@@ -184,6 +184,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         other=MEMBER_NOT_FOUND_PAGE,
     ),
     ("entities.recycle", "GET"): Route(ASSOCIATIONS, STAFF_EDITOR_PAGE),
+    # Merging a record that is not a duplicate of this one is refused (409) for whoever may delete.
+    ("entities.merge", "POST"): Route(
+        ASSOCIATION, statuses(302, 403, 409, 409, 404, 409, 403), data={"drop": Ref("other_association")},
+        foreign=FOREIGN_STAFF_EDITOR,
+    ),
     ("entities.restore", "POST"): Route(
         {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR
     ),
