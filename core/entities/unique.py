@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..tenancy import Tenant, system_scope
 from .definitions import EntityType, Field
 from .fields import PROJECTED_TEXT
-from .models import Entity, EntityUniqueKey
+from .models import Entity, EntityUniqueKey, EntityValue
 
 
 def scope_id(field: Field, tenant: Tenant) -> int:
@@ -173,8 +173,6 @@ def settle(session: Session, entity_type: EntityType, tenant: Tenant, data: dict
     other live record (duplicates older than the keys) is that record's from now on, so
     the constraint takes effect once the duplicates are gone. Found through the indexed
     projection; a unique field that is not indexed waits for its record's next save."""
-    from .models import EntityValue
-
     for field in entity_type.unique_fields:
         value = key_value(data.get(field.name))
         if value is None or not field.indexed or holder(session, tenant, entity_type, field, value) is not None:

@@ -20,7 +20,7 @@ from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service, duplicates, files
 from .definitions import EntityType
-from .forms import display, form_input, form_value, transition_form
+from .forms import CONFIRM, display, form_input, form_value, transition_form
 from .merge import BASE, DECISION, MINE, THEIRS, three_way
 from .models import Entity, EntityValue
 from .query import QueryError, search
@@ -299,7 +299,7 @@ def update(tenant, type_name, entity_id):
         return _refused_form(entity_type, entity, {**entity.data, **_without_uploads(entity_type, raw, entity)},
                              refusal.errors)
     service.commit()
-    if merged is not None and merged.changes:
+    if merged is not None and merged.changes and set(raw) - {CONFIRM}:
         flash(_merged_message(merged), "merged")
     return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
 
