@@ -17,7 +17,7 @@ from ..auth.models import User
 from ..db import utcnow
 from . import unique
 from .definitions import EntityType
-from .models import Entity
+from .models import Entity, EntityValue
 
 if TYPE_CHECKING:
     from .service import EntityService
@@ -26,15 +26,25 @@ MERGE = "merge"
 
 
 def twins(service: EntityService, entity_type: EntityType, entity: Entity) -> list[Entity]:
-    """This tenant's other live records of the type holding one of ``entity``'s unique values."""
-    values = {(f.name, unique.key_value(entity.data.get(f.name))) for f in entity_type.unique_fields} - {
-        (f.name, None) for f in entity_type.unique_fields}
-    if not values:
+    """This tenant's other live records of the type holding one of ``entity``'s unique
+    values: found through the projection for an indexed field, by reading the type's
+    records for one that is not."""
+    ids: set[int] = set()
+    for field in entity_type.unique_fields:
+        value = unique.key_value(entity.data.get(field.name))
+        if value is None:
+            continue
+        live = (Entity.tenant_id == service.tenant.id, Entity.type == entity_type.name, Entity.deleted_at.is_(None),
+                Entity.id != entity.id)
+        if field.indexed:
+            ids.update(service.session.scalars(select(Entity.id).join(EntityValue, EntityValue.entity_id == Entity.id).where(
+                *live, EntityValue.field == field.name, EntityValue.text_value == value)))
+        else:
+            ids.update(other_id for other_id, data in service.session.execute(select(Entity.id, Entity.data).where(*live))
+                       if unique.key_value((data or {}).get(field.name)) == value)
+    if not ids:
         return []
-    live = select(Entity).where(Entity.tenant_id == service.tenant.id, Entity.type == entity_type.name,
-                                Entity.deleted_at.is_(None), Entity.id != entity.id).order_by(Entity.id)
-    return [other for other in service.session.scalars(live)
-            if any(unique.key_value(other.data.get(name)) == value for name, value in values)]
+    return list(service.session.scalars(select(Entity).where(Entity.id.in_(ids)).order_by(Entity.id)))
 
 
 def merge(service: EntityService, entity_type: EntityType, keep: Entity, drop: Entity) -> int:

@@ -10,14 +10,14 @@ import threading
 
 import pytest
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.auth.accounts import create_api_token
 from core.cli import make_cli
 from core.db import session
 from core.entities import excel, service_for
 from core.entities.definitions import DefinitionError, Field
-from core.entities.models import Entity, EntityUniqueKey
+from core.entities.models import Entity, EntityUniqueKey, EntityValue
 from core.entities.uscc import make
 from core.migrations import alembic_config, upgrade
 from core.tenancy import TenantScope, set_scope, system_scope, tenant_by_slug
@@ -155,6 +155,8 @@ def plant_code(app, target: int, code: str) -> None:
     with app.app_context(), system_scope(session):
         entity = session.get(Entity, target)
         entity.data = {**entity.data, "uscc": code}
+        session.execute(update(EntityValue).where(EntityValue.entity_id == target, EntityValue.field == "uscc")
+                        .values(text_value=code))
         session.commit()
 
 
