@@ -20,7 +20,7 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
-from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
+from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound, Taken
 from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, latest_job, start_job
 from .jobs.schedules import Schedule
 from .migrations.rls import enable_tenant_rls
@@ -104,6 +104,7 @@ __all__ = [
     "ReportContext",
     "Schedule",
     "State",
+    "Taken",
     "Tenant",
     "TenantOwned",
     "TenantScope",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from .db import session
@@ -49,9 +50,27 @@ def check_files():
     """列出文件引用指向别处的记录（引用的文件不是为这条记录的这一项上传的，下载不到）。"""
     from .entities.files import misplaced_references
 
-    problems = misplaced_references(session)
+    _report(misplaced_references(session), "没有指向别处的文件引用")
+
+
+@check.command("duplicates")
+@with_appcontext
+def check_duplicates():
+    """列出不可重复的字段（如统一社会信用代码）里被多条记录同时使用的值。"""
+    from .entities import service_for
+    from .entities.unique import duplicates
+    from .tenancy import Tenant, system_scope
+
+    with system_scope(session):
+        tenants = session.scalars(select(Tenant).order_by(Tenant.path)).all()
+        types_by_tenant = [(tenant, service_for(tenant).types()) for tenant in tenants]
+    _report(duplicates(session, types_by_tenant), "没有被多条记录同时使用的值")
+
+
+def _report(problems: list[str], none: str) -> None:
+    """Print each problem and exit 1, or print ``none`` and exit 0."""
     for line in problems:
         click.echo(line)
     if not problems:
-        click.echo("没有指向别处的文件引用")
+        click.echo(none)
     click.get_current_context().exit(1 if problems else 0)

@@ -39,7 +39,7 @@ ASSOCIATION = EntityType(
     title_field="name",
     fields=(
         Field("name", "名称", required=True, indexed=True, listed=True, max_length=100),
-        Field("uscc", "统一社会信用代码", kind="uscc", required=True, indexed=True, listed=True,
+        Field("uscc", "统一社会信用代码", kind="uscc", required=True, indexed=True, listed=True, unique="tree",
               help="18 位,登记证书上印有"),
         Field("category", "类别", kind="choice", choices=CATEGORIES, required=True, indexed=True, listed=True),
         Field("status", "状态", kind="choice", choices=STATUSES, required=True, default="正常", indexed=True,

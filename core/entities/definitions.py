@@ -40,6 +40,12 @@ class DefinitionError(ValueError):
     """A type or field definition that cannot be used; the message says why, in Chinese."""
 
 
+#: Where a unique field's value may occur once: in the record's own tenant, or in its whole tree.
+UNIQUE_SCOPES = {"tenant": "本单位内", "tree": "全市"}
+#: The kinds whose value is one comparable text (lists, files and yes/no are not).
+UNIQUE_KINDS = ("text", "integer", "decimal", "money", "date", "choice", "reference", "uscc", "phone")
+
+
 @dataclasses.dataclass(frozen=True)
 class Field:
     name: str
@@ -65,6 +71,9 @@ class Field:
     #: For file: the extensions it accepts (``(".pdf",)``); every kind the platform
     #: stores when empty (see :data:`core.entities.files.ALLOWED`).
     accept: tuple[str, ...] = ()
+    #: "tenant": no two live records of the type in one tenant hold the same value;
+    #: "tree": none in the whole tenant tree (see :mod:`core.entities.unique`).
+    unique: str | None = None
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name) or self.name in RESERVED_NAMES:
@@ -91,6 +100,10 @@ class Field:
         if unknown:
             raise DefinitionError(f"字段 {self.name} 限定的文件类型 {'、'.join(unknown)} 不是平台接受的类型"
                                   f"（可用：{'、'.join(ALLOWED)}）")
+        if self.unique is not None and self.unique not in UNIQUE_SCOPES:
+            raise DefinitionError(f"字段 {self.name} 的唯一范围 {self.unique!r} 未知，可选：tenant（本单位内）、tree（全市）")
+        if self.unique is not None and self.kind not in UNIQUE_KINDS:
+            raise DefinitionError(f"字段 {self.name} 的类型不能设为不可重复")
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -305,6 +318,10 @@ class EntityType:
     @property
     def indexed_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.indexed)
+
+    @property
+    def unique_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.unique)
 
     @property
     def listed_fields(self) -> tuple[Field, ...]:

@@ -33,6 +33,8 @@ from .definitions import (
     FIELD_KINDS,
     NAME,
     RESERVED_NAMES,
+    UNIQUE_KINDS,
+    UNIQUE_SCOPES,
     DefinitionError,
     EntityType,
     Field,
@@ -52,7 +54,8 @@ CHOICE_LIMIT = 50
 MAX_CHOICES = 200
 TRUE_VALUES = ("1", "on", "true", "yes", "y")
 #: The inputs an edit may change; name, kind and (for references) target are fixed.
-EDITABLE = ("label", "help", "required", "default", "choices", "indexed", "listed", "max_length", "minimum", "maximum")
+EDITABLE = ("label", "help", "required", "default", "choices", "indexed", "listed", "max_length", "minimum", "maximum",
+            "unique")
 
 
 class DesignError(Exception):
@@ -220,7 +223,7 @@ class FieldDesigner:
         audit.record(self.session, "field.added", tenant_id=self.tenant.id, target=f"{base.name}.{field.name}",
                      definition=field.to_json())
         outcome = Outcome(field, "added")
-        if field.indexed:
+        if field.indexed or field.unique:
             outcome.reprojected = self._reproject(type_name)
         if field.required:
             outcome.missing = self.missing_count(type_name, field)
@@ -289,7 +292,7 @@ class FieldDesigner:
         audit.record(self.session, "field.changed", tenant_id=self.tenant.id, target=f"{type_name}.{name}",
                      changes=changes)
         outcome = Outcome(field, "changed")
-        if field.indexed != before.indexed:
+        if field.indexed != before.indexed or field.unique != before.unique:
             outcome.reprojected = self._reproject(type_name)
         if field.required and not before.required:
             outcome.missing = self.missing_count(type_name, field)
@@ -302,7 +305,7 @@ class FieldDesigner:
             row.updated_by = self._actor_id
             self.session.flush()
             audit.record(self.session, "field.retired", tenant_id=self.tenant.id, target=f"{type_name}.{name}")
-            if field.indexed:
+            if field.indexed or field.unique:
                 self._reproject(type_name)
         return Outcome(field, "retired")
 
@@ -318,7 +321,7 @@ class FieldDesigner:
             row.position = max((each.position for each in live if each is not row), default=-1) + 1
             self.session.flush()
             audit.record(self.session, "field.restored", tenant_id=self.tenant.id, target=f"{type_name}.{name}")
-            if field.indexed:
+            if field.indexed or field.unique:
                 self._reproject(type_name)
         return Outcome(field, "restored")
 
@@ -446,6 +449,11 @@ class FieldDesigner:
         values["indexed"] = _flag(form, "indexed")
         if values["indexed"] and kind in UNINDEXABLE_KINDS:
             errors["indexed"] = "多行文本内容较长,不能用于筛选和排序"
+        values["unique"] = _text(form, "unique") or None
+        if values["unique"] is not None and values["unique"] not in UNIQUE_SCOPES:
+            errors["unique"] = "请从列表中选择"
+        elif values["unique"] is not None and kind not in UNIQUE_KINDS:
+            errors["unique"] = "这种类型的字段不能设为不可重复"
 
         if kind in CHOICE_KINDS:
             choices = [line.strip() for line in re.split(r"[\r\n]+", str(form.get("choices") or "")) if line.strip()]
@@ -590,7 +598,7 @@ def field_form(field: Field) -> dict[str, Any]:
         default = "true" if default else "false"
     return {
         "name": field.name, "label": field.label, "kind": field.kind, "help": field.help,
-        "required": field.required, "indexed": field.indexed, "listed": field.listed,
+        "required": field.required, "indexed": field.indexed, "listed": field.listed, "unique": field.unique or "",
         "choices": "\n".join(field.choices), "target": field.target or "",
         "default": "" if default is None else str(default),
         "max_length": "" if field.max_length is None else str(field.max_length),

@@ -12,16 +12,19 @@ from ..auth.permissions import require_permission
 from ..db import session
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service
-from .definitions import FIELD_KINDS
+from .definitions import FIELD_KINDS, UNIQUE_KINDS, UNIQUE_SCOPES
 from .designer import (
     CHOICE_KINDS, NUMBER_KINDS, UNINDEXABLE_KINDS, DesignError, FieldDesigner, UnknownField, UnknownType, field_form,
 )
 from .fields import TEXT_LIMITS
 
 bp = Blueprint("field_designer", __name__, url_prefix="/<tenant>/admin/fields")
+# The field form's macro is shared with the record-type builder and sees only globals.
+bp.add_app_template_global(UNIQUE_KINDS, "unique_kinds")
+bp.add_app_template_global(UNIQUE_SCOPES, "unique_scopes")
 
 FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
-             "max_length", "minimum", "maximum")
+             "max_length", "minimum", "maximum", "unique")
 #: What a field becomes where ``source`` says where it came from.
 SOURCE_TITLES = {"system": "系统字段", "inherited": "上级添加", "own": "本单位添加"}
 

@@ -117,3 +117,25 @@ class CustomField(TenantOwned, Base):
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class EntityUniqueKey(TenantOwned, Base):
+    """One value of a unique field, held by one live record (see :mod:`core.entities.unique`).
+
+    The unique index on (scope_id, type, field, value) is what lets exactly one of two
+    concurrent saves of one value win; ``scope_id`` is the record's tenant or the root of
+    its tree, so admins' declarations need no DDL of their own.
+    """
+
+    __tablename__ = "entity_unique_keys"
+    __table_args__ = (
+        Index("uq_entity_unique_keys_value", "scope_id", "type", "field", "value", unique=True),
+        Index("ix_entity_unique_keys_tenant_entity", "tenant_id", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(BigId, ForeignKey("entities.id", ondelete="CASCADE"))
+    scope_id: Mapped[int] = mapped_column(BigId)
+    type: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(400))

@@ -501,12 +501,14 @@ class RecordTypeBuilder:
         self._bump(row, summary)
         audit.record(self.session, action, tenant_id=self.tenant.id, target=name, actor=self.actor,
                      summary=summary, version=row.version)
-        if {f.name for f in after.fields if f.indexed} != {f.name for f in before.fields if f.indexed}:
+        if ({(f.name, f.indexed, f.unique) for f in after.fields if f.indexed or f.unique}
+                != {(f.name, f.indexed, f.unique) for f in before.fields if f.indexed or f.unique}):
             self._reproject(after)
         return summary
 
     def _reproject(self, definition: Definition) -> None:
-        """Indexed fields changed: rebuild the projections wherever the type has records."""
+        """Indexed or unique fields changed: rebuild the projections and unique keys wherever
+        the type has records."""
         FieldDesigner(self.service)._reproject(definition.name)
 
     def _bump(self, row: RecordType, summary: str) -> None:

@@ -126,6 +126,8 @@ class FieldSchema(_Strict):
     minimum = fields.Raw(allow_none=True, validate=_finite)
     maximum = fields.Raw(allow_none=True, validate=_finite)
     listed = _flag()
+    unique = fields.String(allow_none=True, error_messages=TEXT,
+                           validate=validate.OneOf(("tenant", "tree"), error="只能是 tenant（本单位内）或 tree（全市）"))
 
 
 class StateSchema(_Strict):

@@ -39,7 +39,7 @@ from .record_types import CHARTS, GROUPS, MEASURES, ROLES, SUM_KINDS, Definition
 bp = Blueprint("record_types", __name__, url_prefix="/<tenant>/admin/types")
 
 FIELD_FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
-                   "max_length", "minimum", "maximum")
+                   "max_length", "minimum", "maximum", "unique")
 
 
 @bp.app_template_filter("type_identifier")

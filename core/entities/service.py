@@ -23,12 +23,12 @@ from .. import audit
 from ..db import utcnow
 from ..plugins import HookRelay
 from ..tenancy import ScopeError, Tenant, system_scope
-from . import files, uscc
+from . import duplicates, files, unique, uscc
 from .bulk_sql import insert_rows, is_postgresql, reserve_ids
 from .data_versions import note_change
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
-from .models import Entity, EntityRevision, EntitySearchText, EntityValue
+from .models import Entity, EntityRevision, EntitySearchText, EntityUniqueKey, EntityValue
 from .ownership import owner_of, restricted_association
 from .published import readable_tenant_ids, reading
 from .registry import EntityRegistry, schema_for
@@ -62,6 +62,14 @@ class Invalid(EntityError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = errors
+
+
+class Taken(Invalid):
+    """A deleted record cannot come back: a value it held is now another record's."""
+
+    def __str__(self) -> str:
+        messages = "；".join(m for ms in self.errors.values() for m in ms)
+        return f"不能恢复：{messages}。请先修改或删除占用它的记录。"
 
 
 class Conflict(EntityError):
@@ -176,6 +184,8 @@ class EntityService:
                     raise outcome.error
                 for name, message in (outcome.value or {}).items():
                     errors.setdefault(name, []).append(message)
+        errors.update(self._unique_errors(entity_type, {k: v for k, v in merged_known.items() if k not in errors},
+                                          entity_id))
         errors.update(denied)
         if errors:
             raise Invalid(errors)
@@ -243,6 +253,27 @@ class EntityService:
             elif self._bulk is not None:
                 self._bulk.live.add((field.target, value))
         return errors
+
+    def _unique_errors(self, entity_type: EntityType, values: dict[str, Any], entity_id: int | None) -> dict:
+        """Unique fields whose value another live record holds (or, in a bulk write, an
+        earlier row of the same batch); checked on the fields' own valid input, so the
+        inline check of one field reports it while the rest of the form is still empty.
+        A bulk write reads the values held once, not once per row (the index decides races)."""
+        if self._bulk is None or self._bulk.entity_type.name != entity_type.name:
+            return unique.errors(self.session, self.tenant, entity_type, values, entity_id)
+        writer, found = self._bulk, {}
+        if writer.held_values is None:
+            writer.held_values = unique.held(self.session, self.tenant, entity_type)
+        for field in entity_type.unique_fields:
+            value = unique.key_value(values.get(field.name))
+            if value is None:
+                continue
+            if (field.name, value) in writer.held_values:
+                found[field.name] = [unique.taken_message(self.session, self.tenant, field,
+                                                          writer.held_values[field.name, value])]
+            elif (field.name, value) in writer.unique_values:
+                found[field.name] = [f"{field.label}与本次导入的另一行重复"]
+        return found
 
     def _file_errors(self, entity_type: EntityType, loaded: dict[str, Any], previous: dict[str, Any] | None,
                      entity_id: int | None) -> dict[str, list[str]]:
@@ -357,12 +388,24 @@ class EntityService:
             raise Conflict(entity)
         entity.deleted_at = utcnow()
         self._unproject(entity)
+        unique.settle(self.session, entity_type, self.tenant, entity.data)
         return self._save(entity_type, entity, "delete", entity.data, None, project=False)
 
     def restore(self, entity_type: EntityType, entity: Entity) -> Entity:
+        """Bring a deleted record back; :class:`Taken` when a value of one of its unique
+        fields has since been given to another record."""
         self._refuse_unless_keeper(entity_type)
         entity.deleted_at = None
-        return self._save(entity_type, entity, "restore", None, entity.data)
+        try:
+            return self._save(entity_type, entity, "restore", None, entity.data)
+        except Invalid as refusal:
+            raise Taken(refusal.errors) from None
+
+    def merge(self, entity_type: EntityType, keep: Entity, drop: Entity) -> int:
+        """Merge the duplicate ``drop`` into ``keep`` (see :mod:`.duplicates`); returns how
+        many referring records now point to ``keep``."""
+        self._refuse_unless_keeper(entity_type)
+        return duplicates.merge(self, entity_type, keep, drop)
 
     def attach_file(self, entity_type: EntityType, entity: Entity, field_name: str, upload) -> dict[str, Any]:
         """Store ``upload`` bound to ``entity``'s file field ``field_name``; returns the
@@ -461,8 +504,11 @@ class EntityService:
         note_change(self.session, entity.tenant_id)
 
     def _project(self, entity_type: EntityType, entity: Entity, *, fresh: bool = False) -> None:
+        taken = unique.write(self.session, entity_type, self.tenant, entity.id, entity.data)
+        if taken:
+            raise Invalid(taken)
         if not fresh:
-            self._unproject(entity)
+            self._unproject(entity, keys=False)
         rows = projection_rows(entity_type, entity.tenant_id, entity.id, entity.data)
         if rows:
             self.session.execute(insert(EntityValue), rows)
@@ -470,24 +516,29 @@ class EntityService:
         if searched:
             self.session.execute(insert(EntitySearchText), searched)
 
-    def _unproject(self, entity: Entity) -> None:
+    def _unproject(self, entity: Entity, *, keys: bool = True) -> None:
+        if keys:
+            unique.remove(self.session, entity.id)
         self.session.execute(delete(EntityValue).where(EntityValue.entity_id == entity.id))
         self.session.execute(delete(EntitySearchText).where(EntitySearchText.entity_id == entity.id))
 
     def reproject(self, entity_type: EntityType) -> int:
-        """Rebuild the projections of every live ``entity_type`` record of this tenant, after
-        a field's indexed flag changed in the field designer; returns how many records."""
+        """Rebuild the projections and unique keys of every live ``entity_type`` record of
+        this tenant, after a field's indexed or unique setting changed in the field designer
+        or the record-type builder; returns how many records."""
         for table in (EntityValue, EntitySearchText):
             self.session.execute(delete(table).where(table.tenant_id == self.tenant.id, table.type == entity_type.name))
         live = select(Entity.id, Entity.data).where(
             Entity.tenant_id == self.tenant.id, Entity.type == entity_type.name, Entity.deleted_at.is_(None)
         )
-        count, rows, searched = 0, [], []
+        count, rows, searched, records = 0, [], [], []
         for entity_id, data in self.session.execute(live):
             count += 1
             values = projection_rows(entity_type, self.tenant.id, entity_id, data or {})
             rows.extend(values)
             searched.extend(search_rows(entity_type, values))
+            records.append((entity_id, data))
+        unique.rebuild(self.session, entity_type, self.tenant, records)
         for table, written in ((EntityValue, rows), (EntitySearchText, searched)):
             for start in range(0, len(written), 1000):
                 self.session.execute(insert(table), written[start:start + 1000])
@@ -562,6 +613,10 @@ class BulkWriter:
         #: Entity types as resolved at the first row, and references found live, by (type, id).
         self.types: dict[str, EntityType | None] = {}
         self.live: set[tuple[str, int]] = set()
+        #: The (field, value) pairs of unique fields the rows added so far hold.
+        self.unique_values: set[tuple[str, str]] = set()
+        #: The values other records held when the first row was checked, with their tenant.
+        self.held_values: dict[tuple[str, str], int] | None = None
         self._held: list[dict[str, Any]] = []
         #: The ids of the records written so far, in the order they were added.
         self.ids: list[int] = []
@@ -609,6 +664,8 @@ class BulkWriter:
             self.flush()
             data = self.check(raw)
         self._held.append(data)
+        self.unique_values |= {(row["field"], row["value"])
+                               for row in unique.key_rows(self.entity_type, self.service.tenant, 0, data)}
         if len(self._held) >= self.batch:
             self._send()
 
@@ -654,8 +711,9 @@ class BulkWriter:
             event.listen(connection, "before_cursor_execute", self._wait_for_batch)
             self._watched.append(connection)
         held, self._held = self._held, []
+        keys = [unique.key_rows(self.entity_type, service.tenant, 0, data) for data in held]
         batch = _Batch(connection, self.entity_type, self.stored_as, tenant_id, service._actor_id,
-                       getattr(service.actor, "username", "") or "", utcnow(), held)
+                       getattr(service.actor, "username", "") or "", utcnow(), held, keys)
         note_change(service.session, tenant_id)
         self._in_flight = (held, self._writer.submit(batch.write))
 
@@ -688,6 +746,8 @@ class _Batch:
     by_name: str
     now: Any
     held: list[dict[str, Any]]
+    #: Each held row's entity_unique_keys rows, their entity_id still to be filled in.
+    keys: list[list[dict[str, Any]]]
 
     def write(self) -> list[int]:
         """One multi-row INSERT per table (the ORM's per-row bookkeeping is what a bulk
@@ -713,6 +773,8 @@ class _Batch:
                 row["type"] = self.stored_as
         insert_rows(self.connection, EntityValue.__table__, values)
         insert_rows(self.connection, EntitySearchText.__table__, searched)
+        insert_rows(self.connection, EntityUniqueKey.__table__,
+                    [{**row, "entity_id": entity_id} for entity_id, rows in zip(ids, self.keys) for row in rows])
         return ids
 
     def _write_records(self) -> list[int]:

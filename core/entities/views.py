@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, g, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, render_template, request, send_file, url_for
+from flask_babel import format_datetime
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
@@ -18,12 +19,13 @@ from ..db import session
 from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from ..web.malformed import int_argument
-from . import current_service, files
+from . import current_service, duplicates, files
 from .definitions import EntityType
-from .forms import display, form_input, form_value, transition_form
+from .forms import CONFIRM, display, form_input, form_value, transition_form
+from .merge import BASE, DECISION, MINE, THEIRS, three_way
 from .models import Entity, EntityValue
 from .query import MAX_PAGE, QueryError, search
-from .service import Conflict, Forbidden, Invalid, NotFound
+from .service import Conflict, Forbidden, Invalid, NotFound, Taken
 from .workflows import history as workflow_history, state_label
 
 bp = Blueprint("entities", __name__, url_prefix="/<tenant>/entities")
@@ -32,13 +34,13 @@ PER_PAGE = 50
 REFERENCE_CHOICES = 500
 
 
-ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复"}
+ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复", "merge": "合并"}
 
 
 @bp.context_processor
 def _helpers():
     return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label,
-            "size_text": files.size_text}
+            "size_text": files.size_text, "BASE": BASE, "DECISION": DECISION, "MINE": MINE, "THEIRS": THEIRS}
 
 
 def _action_label(entity_type: EntityType, action: str) -> str:
@@ -156,14 +158,14 @@ def check_field(tenant, type_name, field_name):
     if field is None:
         abort(404)
     raw = form_input(entity_type, request.form)
-    previous = None
+    previous = entity_id = None
     if request.form.get("entity_id"):
         entity_id = int_argument(request.form, "entity_id")
         if entity_id is None:
             abort(404)
         previous = _entity(entity_type, entity_id).data
     try:
-        current_service().validate(entity_type, raw, previous)
+        current_service().validate(entity_type, raw, previous, entity_id=entity_id)
         messages = []
     except Invalid as refusal:
         messages = refusal.errors.get(field_name, [])
@@ -187,8 +189,10 @@ def _detail_context(entity_type: EntityType, entity: Entity, **workflow) -> dict
     kept_above = entity.tenant_id != g.tenant.id  # an ancestor's record of a published type: read-only
     transitions = [] if kept_above else service.available_transitions(entity_type, entity)
     fields_used = {name for t in transitions for name in t.fields}
+    merging = not kept_above and entity_type.unique_fields and has_permission(READ_DELETED)
     return {
         "entity_type": entity_type, "entity": entity, "revisions": revisions, "kept_above": kept_above,
+        "twins": duplicates.twins(service, entity_type, entity) if merging else [],
         "titles": _reference_titles(entity_type, [entity]),
         "transitions": transitions,
         "workflow_history": workflow_history(entity_type, revisions),
@@ -270,35 +274,71 @@ def edit(tenant, type_name, entity_id):
 @bp.post("/<type_name>/<int:entity_id>")
 @require_permission("entities.edit")
 def update(tenant, type_name, entity_id):
+    """Save the form. A form read from an older version (``version``, or ``_base`` once the
+    conflict panel was shown) is merged (see :mod:`.merge`): the user's own changes are laid
+    over the record as it is now, and fields both people changed wait for a decision."""
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id)
     raw = form_input(entity_type, request.form)
     service = current_service()
-    try:
-        expected = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400, "表单缺少版本号,请刷新页面后重试。")
+    expected = _form_version("version")
+    base = _form_version(BASE) if request.form.get(BASE) else expected
     refused = attach_files(entity_type, raw, entity)
     if refused:
         return refused
+    merged = None
+    if entity.version != expected or base != expected:
+        merged = three_way(entity_type, entity, service.revisions(entity), base, raw)
+        decided = entity.version == expected  # decisions made on the panel of the version now current
+        changes = merged.changes_to_save(raw, {f.name: request.form.get(DECISION + f.name, "") for f in merged.both}
+                                         if decided else {})
+        if changes is None:
+            service.rollback()
+            return _conflict_form(entity_type, entity_id, base, raw, asked=decided)
+        raw, expected = changes, entity.version
     try:
         service.update(entity_type, entity, raw, expected)
-    except Conflict as conflict:
+    except Conflict:
         service.rollback()
-        current = _entity(entity_type, entity_id)
-        values = {**current.data, **_without_uploads(entity_type, raw, current)}
-        context = _form_context(entity_type, current, values, {}, conflict=conflict.current)
-        context["conflict_by"] = current_service().revisions(current)[-1].by_name
-        body = render_block("entities/form.html", "form", **context)
-        return invalid_form(body, "#entity-form", status=409) if is_htmx() else (
-            render_template("entities/form.html", **context), 409)
+        return _conflict_form(entity_type, entity_id, base, raw, asked=False)
     except Invalid as refusal:
         service.rollback()
         entity = _entity(entity_type, entity_id)
         return _refused_form(entity_type, entity, {**entity.data, **_without_uploads(entity_type, raw, entity)},
                              refusal.errors)
     service.commit()
+    if merged is not None and merged.changes and set(raw) - {CONFIRM}:
+        flash(_merged_message(merged), "merged")
     return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
+
+
+def _form_version(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        abort(400, "表单缺少版本号，请刷新页面后重试。")
+
+
+def _conflict_form(entity_type: EntityType, entity_id: int, base: int, raw: dict, *, asked: bool):
+    """409 with the merge panel: the record as it is now with the user's own changes in
+    the form, and a 保留对方 / 使用我的 choice for each field both people changed
+    (``asked``: the user already saw the panel and left one undecided)."""
+    current = _entity(entity_type, entity_id)
+    merged = three_way(entity_type, current, current_service().revisions(current), base, raw)
+    mine = merged.changes_to_save(raw, {f.name: MINE for f in merged.both})
+    values = {**current.data, **_without_uploads(entity_type, mine, current)}
+    context = _form_context(entity_type, current, values, {}, conflict=current)
+    context.update(merge=merged, base=base, undecided=asked)
+    if is_htmx():
+        return invalid_form(render_block("entities/form.html", "form", **context), "#entity-form", status=409)
+    return render_template("entities/form.html", **context), 409
+
+
+def _merged_message(merged) -> str:
+    """What the detail page says after a save that was merged with someone else's."""
+    saves = "；".join(f"{change.by_name or '别人'} 于 {format_datetime(change.at, 'yyyy-MM-dd HH:mm')} "
+                     f"修改了「{'、'.join(change.labels) or '其他内容'}」" for change in merged.changes)
+    return f"您编辑期间，{saves}。对方的修改已保留，您的修改已一并保存。"
 
 
 #: The form's checkbox (value: the field's name) that clears a file field.
@@ -405,13 +445,40 @@ def recycle(tenant, type_name):
     return render_template("entities/recycle.html", entity_type=entity_type, result=result)
 
 
+@bp.post("/<type_name>/<int:entity_id>/merge")
+@require_permission("entities.delete")
+def merge(tenant, type_name, entity_id):
+    """Merge a duplicate (the form's ``drop``) into this record."""
+    entity_type = _type(type_name)
+    keep = _entity(entity_type, entity_id)
+    try:
+        drop = _entity(entity_type, int(request.form.get("drop", "")))
+    except ValueError:
+        abort(400, "请选择要并入的重复记录。")
+    service = current_service()
+    try:
+        service.merge(entity_type, keep, drop)
+    except Invalid as refusal:
+        service.rollback()
+        abort(409, "；".join(m for ms in refusal.errors.values() for m in ms))
+    except Forbidden as refusal:
+        service.rollback()
+        abort(403, str(refusal))
+    service.commit()
+    return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
+
+
 @bp.post("/<type_name>/<int:entity_id>/restore")
 @require_permission("entities.delete")
 def restore(tenant, type_name, entity_id):
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id, deleted=True)
     service = current_service()
-    service.restore(entity_type, entity)
+    try:
+        service.restore(entity_type, entity)
+    except Taken as refusal:
+        service.rollback()
+        abort(409, str(refusal))
     service.commit()
     return redirect_to(url_for("entities.detail", type_name=type_name, entity_id=entity_id))
 
@@ -438,7 +505,7 @@ def _refused_form(entity_type, entity, values, errors):
 def _form_context(entity_type, entity, values, errors, conflict=None) -> dict:
     return {
         "entity_type": entity_type, "entity": entity, "values": values, "errors": errors,
-        "conflict": conflict, "references": _reference_options(entity_type),
+        "conflict": conflict, "merge": None, "references": _reference_options(entity_type),
     }
 
 

@@ -232,6 +232,7 @@ ACTION_LABELS = {
     "field.restored": "恢复字段",
     "entity.transition": "流程操作",
     "entity.code_confirmed": "确认例外信用代码",
+    "entity.merged": "合并重复记录",
     "entities.import": "导入记录",
     "jobs.cancelled": "取消后台任务",
     "jobs.retried": "重试后台任务",

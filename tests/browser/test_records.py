@@ -212,7 +212,41 @@ def edit_in_both(page, other, edit_url: str) -> None:
     other.locator("#f-address").fill("历下区泉城路 1 号")
 
 
-def test_a_second_save_of_a_changed_record_shows_the_conflict_and_overwrites_nothing(
+def test_a_save_after_someone_else_changed_other_fields_keeps_both_changes(
+    app, _chromium, page, browser_events, live_url, make_user, sign_in, shot, no_reload, directory
+):
+    make_user("lixia", "admin")
+    make_user("lixia", "editor")
+    edit_url = f"{live_url}/lixia/entities/association/{directory['tea']}/edit"
+    sign_in(page, "lixia-admin")
+    context, other = second_browser(_chromium, browser_events)
+    try:
+        sign_in(other, "lixia-editor")
+        page.goto(edit_url)
+        other.goto(edit_url)
+        page.locator("#f-legal_representative").fill("李四")
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.locator("dl.record")).to_contain_text("李四")
+        # The other tab changed only the address; its form still shows the old 法定代表人.
+        other.locator("#f-address").fill("历下区泉城路 1 号")
+        other.get_by_role("button", name="保存", exact=True).click()
+        expect(other.get_by_role("heading", level=1)).to_have_text("历下区茶叶商会")
+        notice = other.get_by_test_id("notice-merged")
+        expect(notice).to_contain_text("lixia-admin")
+        expect(notice).to_contain_text("修改了「法定代表人」")
+        record = other.locator("dl.record")
+        expect(record).to_contain_text("李四")
+        expect(record).to_contain_text("历下区泉城路 1 号")
+        shot(other, "record-merged")
+    finally:
+        context.close()
+    page.reload()
+    history = page.locator("table.history tbody tr")
+    expect(history).to_have_count(3)
+    expect(history.nth(0)).to_contain_text("lixia-editor")
+
+
+def test_fields_both_changed_are_decided_one_by_one_and_nothing_is_saved_before(
     app, _chromium, page, browser_events, live_url, make_user, sign_in, shot, no_reload, directory
 ):
     make_user("lixia", "admin")
@@ -227,46 +261,52 @@ def test_a_second_save_of_a_changed_record_shows_the_conflict_and_overwrites_not
             other.get_by_role("button", name="保存", exact=True).click()
             panel = other.get_by_test_id("conflict")
             expect(panel).to_contain_text("内容已被他人修改")
-        # Who saved first, the current values beside the user's own input.
-        expect(panel).to_contain_text("lixia-admin")
-        changed = panel.locator("tbody tr")
-        expect(changed.filter(has_text="会员数")).to_have_text(re.compile(r"会员数\s*350\s*280"))
-        expect(changed.filter(has_text="地址")).to_have_text(re.compile(r"地址\s*—\s*历下区泉城路 1 号"))
-        # The user's input is still in the form, unsaved.
-        expect(other.locator("#f-member_count")).to_have_value("280")
+        # Who changed what and when; only 会员数 is asked about, the address is kept as typed.
+        expect(panel.get_by_test_id("conflict-changes")).to_contain_text(re.compile(r"lixia-admin 于 \S+ \S+ 修改了「会员数」"))
+        expect(panel.get_by_test_id("conflict-mine")).to_contain_text("地址")
+        rows = panel.locator("tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text(re.compile(r"会员数\s*350\s*280"))
         expect(other.locator("#f-address")).to_have_value("历下区泉城路 1 号")
-        expect(other).to_have_url(edit_url)
         shot(other, "record-conflict")
-    finally:
-        context.close()
-
-    # Nothing was overwritten: the record has the first change, and its history exactly the edits made.
-    page.reload()
-    record = page.locator("dl.record")
-    expect(record).to_contain_text("350")
-    expect(record).not_to_contain_text("历下区泉城路 1 号")
-    history = page.locator("table.history tbody tr")
-    expect(history).to_have_count(2)
-    expect(history.locator("td:nth-child(4)")).to_have_text(["修改", "新建"])
-    expect(history.nth(0)).to_contain_text("lixia-admin")
-
-
-def test_the_conflict_panel_lists_only_the_fields_that_differ(
-    app, _chromium, page, browser_events, live_url, make_user, sign_in, directory
-):
-    make_user("lixia", "admin")
-    make_user("lixia", "editor")
-    sign_in(page, "lixia-admin")
-    context, other = second_browser(_chromium, browser_events)
-    try:
-        sign_in(other, "lixia-editor")
-        edit_in_both(page, other, f"{live_url}/lixia/entities/association/{directory['tea']}/edit")
+        # Saving before deciding is refused again.
+        with no_reload(other):
+            other.get_by_role("button", name="保存", exact=True).click()
+            expect(other.get_by_test_id("conflict-undecided")).to_be_visible()
+        other.get_by_role("group", name="会员数").get_by_label("保留对方").check()
         other.get_by_role("button", name="保存", exact=True).click()
-        expect(other.get_by_test_id("conflict")).to_be_visible()
-        rows = other.get_by_test_id("conflict").locator("tbody tr td:first-child")
-        expect(rows).to_have_text(["会员数", "地址"], timeout=3000)
+        record = other.locator("dl.record")
+        expect(record).to_contain_text("350")
+        expect(record).to_contain_text("历下区泉城路 1 号")
+        expect(record).not_to_contain_text("280")
     finally:
         context.close()
+    page.reload()
+    history = page.locator("table.history tbody tr")
+    expect(history).to_have_count(3)
+    expect(history.locator("td:nth-child(4)")).to_have_text(["修改", "修改", "新建"])
+
+
+def test_a_credit_code_already_registered_is_refused_as_the_user_leaves_the_field(
+    app, page, live_url, make_user, sign_in, shot, no_reload, directory
+):
+    create_associations(app, "shizhong", [association(90, "市中区软件行业协会")])
+    make_user("lixia", "editor")
+    sign_in(page, "lixia-editor")
+    page.goto(f"{list_url(live_url)}new")
+    code = page.locator("#f-uscc")
+    with no_reload(page):
+        code.fill(make("5", "1", "370102", 61).lower())  # 历下区茶叶商会's, typed in lower case
+        code.blur()
+        expect(page.locator("#errors-uscc")).to_have_text("统一社会信用代码已被本单位的另一条记录使用，不能重复")
+        shot(page, "record-duplicate-code")
+        # A sibling district's code: the answer says only that it is taken, not whose it is.
+        code.fill(make("5", "1", "370102", 90))
+        code.blur()
+        expect(page.locator("#errors-uscc")).to_have_text("统一社会信用代码已被其他单位的记录使用，不能重复登记")
+        code.fill(make("5", "1", "370102", 91))
+        code.blur()
+        expect(page.locator("#errors-uscc")).to_have_text("")
 
 
 # --- delete, recycle view, restore ---------------------------------------------------------

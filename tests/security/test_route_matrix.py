@@ -28,6 +28,8 @@ from collections.abc import Mapping
 import pytest
 from sqlalchemy import func, select
 
+from core.entities.uscc import make
+
 ACTORS = (
     "anonymous", "lixia-viewer", "lixia-editor", "lixia-admin", "shizhong-admin", "jinan-admin", "lixia-association",
 )
@@ -110,6 +112,8 @@ ASSOCIATION = {**ASSOCIATIONS, "entity_id": Ref("association")}
 DESIGNED_FIELD = {**ASSOCIATIONS, "name": "sweep_note"}
 BUILT_TYPE = {"tenant": "lixia", "name": Ref("record_type")}
 RECORD = {"name": "历下区软件行业协会", "uscc": "51420000MJH200395N", "category": "行业协会", "status": "正常"}
+#: An edit that leaves the credit code as it is (a code is held once in the whole tree).
+EDIT = {key: value for key, value in RECORD.items() if key != "uscc"}
 
 ROUTES: dict[tuple[str, str], Route] = {
     # Public routes.
@@ -163,8 +167,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("entities.edit", "GET"): Route(ASSOCIATION, EDITOR_PAGE, foreign=FOREIGN_EDITOR, other=OTHER_EDITOR_PAGE),
     ("entities.update", "POST"): Route(
-        ASSOCIATION, EDITOR_CHANGE, data={**RECORD, "version": "1"},
-        csrf_data={**RECORD, "name": "被篡改的名称", "version": "1"}, foreign=FOREIGN_EDITOR, other=OTHER_EDITOR_CHANGE,
+        ASSOCIATION, EDITOR_CHANGE, data={**EDIT, "version": "1"},
+        csrf_data={**EDIT, "name": "被篡改的名称", "version": "1"}, foreign=FOREIGN_EDITOR, other=OTHER_EDITOR_CHANGE,
     ),
     # Workflow transitions: the association has no workflow, so every member who may read
     # it gets 404 (who may fire a real transition is the transition's own rule:
@@ -180,6 +184,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         other=MEMBER_NOT_FOUND_PAGE,
     ),
     ("entities.recycle", "GET"): Route(ASSOCIATIONS, STAFF_EDITOR_PAGE),
+    # Merging a record that is not a duplicate of this one is refused (409) for whoever may delete.
+    ("entities.merge", "POST"): Route(
+        ASSOCIATION, statuses(302, 403, 409, 409, 404, 409, 403), data={"drop": Ref("other_association")},
+        foreign=FOREIGN_STAFF_EDITOR,
+    ),
     ("entities.restore", "POST"): Route(
         {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR
     ),
@@ -472,10 +481,9 @@ def associations(db_session, slug: str) -> dict[str, int]:
     with use_scope(db_session, TenantScope.of(tenant)):
         service = service_for(tenant)
         association = service.type("association")
-        live = service.create(association, RECORD)
-        other = service.create(association, RECORD)
-        for_the_api = service.create(association, RECORD)
-        deleted = service.create(association, RECORD)
+        division = "370102" if slug == "lixia" else "370103"
+        live, other, for_the_api, deleted = (
+            service.create(association, {**RECORD, "uscc": make("5", "1", division, n)}) for n in range(1, 5))
         service.delete(association, deleted)
         service.commit()
     return {
