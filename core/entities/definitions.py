@@ -88,6 +88,10 @@ class Field:
             raise DefinitionError(f"字段 {self.name} 关联记录,需要指明关联的类型")
         if not self.label.strip():
             raise DefinitionError(f"字段 {self.name} 需要中文名称")
+        if self.unique is not None and self.unique not in UNIQUE_SCOPES:
+            raise DefinitionError(f"字段 {self.name} 的唯一范围 {self.unique!r} 未知，可选：tenant（本单位内）、tree（全市）")
+        if self.unique is not None and self.kind not in UNIQUE_KINDS:
+            raise DefinitionError(f"字段 {self.name} 的类型不能设为不可重复")
         if self.accept:
             self._check_accept()
 
@@ -100,10 +104,6 @@ class Field:
         if unknown:
             raise DefinitionError(f"字段 {self.name} 限定的文件类型 {'、'.join(unknown)} 不是平台接受的类型"
                                   f"（可用：{'、'.join(ALLOWED)}）")
-        if self.unique is not None and self.unique not in UNIQUE_SCOPES:
-            raise DefinitionError(f"字段 {self.name} 的唯一范围 {self.unique!r} 未知，可选：tenant（本单位内）、tree（全市）")
-        if self.unique is not None and self.kind not in UNIQUE_KINDS:
-            raise DefinitionError(f"字段 {self.name} 的类型不能设为不可重复")
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -218,12 +218,14 @@ def test_an_admin_makes_a_field_unique_in_the_field_designer_and_old_repeats_are
 
 def test_a_field_added_in_the_record_type_builder_can_be_unique_in_the_whole_tree(app, login_client):
     city = login_client("jinan", "admin")
-    for url, data in (("/jinan/admin/types/", {"name": "permit", "label": "许可证", "title_label": "许可事项"}),
-                      ("/jinan/admin/types/permit/fields", {"name": "permit_no", "label": "许可证号", "kind": "text",
-                                                             "unique": "tree"})):
-        assert city.post(url, data=data).status_code == 303
-    assert "全市不能重复" in city.get("/jinan/admin/types/permit/fields/permit_no").get_data(as_text=True)
-    first = city.post("/jinan/entities/permit/", data={"title": "餐饮许可", "permit_no": "JN-7"}, headers=HX)
+    made = city.post("/jinan/admin/types/", data={"name": "permit", "label": "许可证", "title_label": "许可事项"})
+    assert made.status_code == 303
+    permit = made.headers["Location"].rstrip("/").split("/")[-1]  # stored under a name that carries its owner
+    added = city.post(f"/jinan/admin/types/{permit}/fields",
+                      data={"name": "permit_no", "label": "许可证号", "kind": "text", "unique": "tree"})
+    assert added.status_code == 303
+    assert "全市不能重复" in city.get(f"/jinan/admin/types/{permit}/fields/permit_no").get_data(as_text=True)
+    first = city.post(f"/jinan/entities/{permit}/", data={"title": "餐饮许可", "permit_no": "JN-7"}, headers=HX)
     assert first.status_code == 204
-    again = city.post("/jinan/entities/permit/", data={"title": "另一个许可", "permit_no": "JN-7"}, headers=HX)
+    again = city.post(f"/jinan/entities/{permit}/", data={"title": "另一个许可", "permit_no": "JN-7"}, headers=HX)
     assert again.status_code == 422 and "许可证号已被本单位的另一条记录使用，不能重复" in again.get_data(as_text=True)
