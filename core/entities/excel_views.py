@@ -15,6 +15,7 @@ import secrets
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -26,6 +27,8 @@ from ..db import session
 from ..web.htmx import is_htmx
 from . import current_service, excel, query
 from .definitions import EntityType
+from .scope import SUBTREE, RecordScope
+from .views import list_scope
 
 bp = Blueprint("entity_excel", __name__, url_prefix="/<tenant>/entities/<type_name>/excel")
 
@@ -40,7 +43,7 @@ STALE_SECONDS = 300
 WAITING_POLLS = 180
 XLSX_MAGIC = b"PK\x03\x04"
 #: Query-string keys of the list page besides its filters.
-_LIST_ARGUMENTS = frozenset({"q", "sort", "col"})
+_LIST_ARGUMENTS = frozenset({"q", "sort", "col", "scope", "tenant"})
 
 
 def _type(type_name: str) -> EntityType:
@@ -68,6 +71,8 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     may_import = has_permission("entities.import")
     closed = current_service().creation_refusal(entity_type) if may_import else None
+    filters = {k: v for k, v in request.args.to_dict(flat=False).items() if k in _LIST_ARGUMENTS or "__" in k
+               or k in {f.name for f in entity_type.indexed_fields}}
     return {
         "entity_type": entity_type,
         "import_id": secrets.token_urlsafe(18),
@@ -75,8 +80,10 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
         # Why this user, who may import, cannot import this type here (a retired type...).
         "closed": closed,
         "max_mb": round(limit / 1024 / 1024) if limit else None,
-        "filters": {k: v for k, v in request.args.to_dict(flat=False).items() if k in _LIST_ARGUMENTS or "__" in k
-                    or k in {f.name for f in entity_type.indexed_fields}},
+        "filters": filters,
+        "scope": list_scope(entity_type),
+        # The list's query string, for the links back to it and to its export.
+        "query": urlencode(filters, doseq=True),
         "result": None,
         "refusal": "",
         # An htmx answer also hands the form a fresh import id, out of band.
@@ -99,11 +106,27 @@ def template(tenant, type_name):
 @require_permission("entities.view")
 def export(tenant, type_name):
     entity_type = _type(type_name)
+    scope = list_scope(entity_type)
     target = tempfile.TemporaryFile()
-    with current_service().reading(entity_type):
-        excel.write_export(entity_type, _matching(entity_type), target)
+    with scope.reading(session):
+        excel.write_export(entity_type, _matching(entity_type, scope), target, scope=_scope_note(scope),
+                           owners=_owner_names(entity_type, scope))
     target.seek(0)
-    return _xlsx(target, f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx")
+    return _xlsx(target, f"{entity_type.label}-{g.tenant.name}{scope.label}-{_stamp()}.xlsx")
+
+
+def _scope_note(scope: RecordScope) -> str:
+    """What the export holds, for its notes sheet: 济南市 本级及下级 (13 个单位)."""
+    if scope.kind == SUBTREE:
+        return f"{scope.tenant.name} {scope.label}（共 {len(scope.tenants)} 个单位）"
+    return f"{scope.tenant.name} {scope.label}" if scope.chosen is None else scope.label
+
+
+def _owner_names(entity_type: EntityType, scope: RecordScope):
+    """For a list of several tenants' records, each record's 所属单位."""
+    if not scope.spans:
+        return None
+    return lambda entity: scope.owner(entity.tenant_id).name
 
 
 def _xlsx(file, name: str):
@@ -112,13 +135,13 @@ def _xlsx(file, name: str):
     return response
 
 
-def _matching(entity_type: EntityType):
-    """The live records of the list the user sees (its ``q``, filters and sort), streamed."""
+def _matching(entity_type: EntityType, scope: RecordScope):
+    """The live records of the list the user sees (its scope, ``q``, filters and sort), streamed."""
     indexed = {f.name for f in entity_type.indexed_fields}
     filters = {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}
     try:
         statement = query.matching(
-            session, entity_type, tenant=g.tenant, q=request.args.get("q"), filters=filters,
+            session, entity_type, scope=scope, q=request.args.get("q"), filters=filters,
             sort=request.args.get("sort") or None,
         )
     except query.QueryError as refusal:

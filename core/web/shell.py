@@ -108,12 +108,19 @@ def dashboard(tenant):
     return render_template("shell/dashboard.html", widgets=dashboard_widgets())
 
 
+def same_page_in(other) -> str:
+    """Where a user in this tenant goes to be in tenant ``other``: its dashboard."""
+    return url_for("shell.dashboard", tenant=other.slug)
+
+
 def shell_context() -> dict[str, Any]:
     """Template globals of every page inside a tenant."""
     if "tenant" not in g or not current_user.is_authenticated:
         return {}
     return {
         "tenant": g.tenant,
+        "home": current_user.user.tenant,
+        "same_page_in": same_page_in,
         "navigation": navigation,
         "switchable_tenants": lambda: visible_tenants(session, current_user.user.tenant),
         "role_title": ROLES.get(g.role, g.role),
