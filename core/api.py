@@ -20,6 +20,7 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
+from .entities.scope import RecordScope, ScopeRefused, record_scope
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
@@ -85,8 +86,10 @@ __all__ = [
     "Parameter",
     "Permission",
     "PluginMeta",
+    "RecordScope",
     "Report",
     "ReportContext",
+    "ScopeRefused",
     "State",
     "Tenant",
     "TenantOwned",
@@ -111,6 +114,7 @@ __all__ = [
     "invalid_form",
     "is_htmx",
     "plugin_enabled_in",
+    "record_scope",
     "redirect_to",
     "require_permission",
     "service_for",
