@@ -18,6 +18,7 @@ from core.db import session
 from core.entities.definitions import EntityType, Field
 from core.plugin_state import set_enabled
 from core.tenancy import TenantScope, tenant_by_slug, use_scope
+from tests.core.test_record_types import RECORD, TYPE, build
 from tests.entity_helpers import create, service
 
 API = "/api/v1/jinan/entities/association"
@@ -157,3 +158,17 @@ def test_a_district_that_switched_the_plugin_off_shows_none_of_its_records(app, 
     assert sorted(i["data"]["title"] for i in city.get(url, query_string={"scope": "subtree"}).get_json()["items"]) \
         == ["jinan 议定事项", "lixia 议定事项"]
     assert city.get(url, query_string={"tenant": "shizhong"}).get_json()["items"] == []
+
+
+def test_the_city_lists_what_the_districts_filed_for_a_type_it_published(login_client, api_client):
+    city = login_client("jinan", "admin")
+    build(city)
+    for slug, title in (("lixia", "历下区联席会议纪要"), ("shizhong", "市中区联席会议纪要")):
+        filed = api_client(slug, "editor").post(f"/api/v1/{slug}/entities/{TYPE}", json={**RECORD, "title": title})
+        assert filed.status_code == 201
+    page = city.get(f"/jinan/entities/{TYPE}/").get_data(as_text=True)
+    assert "历下区联席会议纪要" in page and "市中区联席会议纪要" in page
+    assert "还没有" not in page
+    assert "还没有" in city.get(f"/jinan/entities/{TYPE}/", query_string={"scope": "own"}).get_data(as_text=True)
+    district = login_client("lixia", "viewer").get(f"/lixia/entities/{TYPE}/").get_data(as_text=True)
+    assert "历下区联席会议纪要" in district and "市中区联席会议纪要" not in district
