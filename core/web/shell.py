@@ -9,14 +9,20 @@ import dataclasses
 import logging
 from typing import Any
 
-from flask import Blueprint, g, render_template, url_for
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from ..auth.permissions import ROLES, has_permission
 from ..db import session
-from ..tenancy import visible_tenants
+from ..entities import current_service
+from ..entities.service import NotFound
+from ..tenancy import Tenant, visible_tenants
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("shell", __name__)
@@ -58,8 +64,13 @@ class Part:
 
 
 def navigation() -> list[Part]:
-    from flask import request
+    """The navigation of this tenant for this user, built once per request."""
+    if "navigation" not in g:
+        g.navigation = _navigation()
+    return g.navigation
 
+
+def _navigation() -> list[Part]:
     parts = []
     for outcome in g.plugins.each("quanhui_nav_items", tenant=g.tenant, user=current_user.user):
         if outcome.failed:
@@ -108,9 +119,85 @@ def dashboard(tenant):
     return render_template("shell/dashboard.html", widgets=dashboard_widgets())
 
 
+@dataclasses.dataclass(frozen=True)
+class Crumb:
+    title: str
+    url: str = ""
+
+
+def breadcrumbs(page_title: str) -> list[Crumb]:
+    """Where this page is: the tenants from the user's own down to this one, the section of
+    the navigation it belongs to, and the page itself (the last two only when they differ)."""
+    chain = [*g.tenant.ancestor_ids, g.tenant.id]
+    chain = chain[chain.index(current_user.user.tenant_id):]
+    tenants = {g.tenant.id: g.tenant}
+    if len(chain) > 1:
+        tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_(chain)))}
+    crumbs = [Crumb(tenants[i].name, url_for("shell.dashboard", tenant=tenants[i].slug)) for i in chain]
+    title = str(page_title).strip()
+    section = next((part for part in navigation() if part.active), None)
+    if section is not None and section.url != request.path:
+        crumbs.append(Crumb(section.title, section.url))
+        if title and title != section.title:
+            crumbs.append(Crumb(title))
+    elif title:
+        crumbs.append(Crumb(title))
+    return crumbs
+
+
 def same_page_in(other) -> str:
-    """Where a user in this tenant goes to be in tenant ``other``: its dashboard."""
-    return url_for("shell.dashboard", tenant=other.slug)
+    """The link that takes this page to tenant ``other`` (see :func:`switch`)."""
+    return url_for("shell.switch", tenant=other.slug, page=request.full_path.rstrip("?"))
+
+
+@bp.get("/<tenant>/switch")
+def switch(tenant):
+    """Open ``?page=`` (a page of another tenant) in this one: the same page when this
+    tenant has it, else the nearest page above it (a record's list, a section's start), else
+    the dashboard. The tenant is resolved and access-checked like any other page."""
+    return redirect(_nearest_page(request.args.get("page", "")), code=303)
+
+
+def _nearest_page(asked: str) -> str:
+    path, _, query = asked.partition("?")
+    parts = path.split("/")
+    if not path.startswith("/") or path.startswith("//") or len(parts) < 3:
+        return url_for("shell.dashboard")
+    kept = urlencode([(k, v) for k, v in parse_qsl(query) if k not in ("tenant", "page")])
+    rest = [part for part in parts[2:] if part]
+    for depth in range(len(rest), 0, -1):
+        candidate = "/".join(["", g.tenant.slug, *rest[:depth]])
+        for shape in ([candidate + "/", candidate] if path.endswith("/") or depth < len(rest) else [candidate]):
+            if _has_page(shape):
+                return f"{shape}?{kept}" if kept and depth == len(rest) else shape
+    return url_for("shell.dashboard")
+
+
+def _has_page(path: str) -> bool:
+    """Whether ``path`` is a page of this tenant that answers: a GET route of a plugin live
+    here, of a record type this tenant has, of a record it holds; other ids are another
+    tenant's objects, so a page that names one is not this tenant's."""
+    try:
+        endpoint, args = current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return False
+    if endpoint in (request.endpoint, "static") or args.pop("tenant", None) != g.tenant.slug:
+        return False
+    owner = current_app.extensions["quanhui.blueprint_owners"].get(endpoint.split(".")[0])
+    if owner is not None and owner not in g.plugins.enabled:
+        return False
+    entity_type = None
+    if "type_name" in args:
+        entity_type = current_service().type(args.pop("type_name"))
+        if entity_type is None:
+            return False
+    if "entity_id" in args:
+        try:
+            with current_service().reading(entity_type):
+                current_service().get(entity_type, args.pop("entity_id"), readonly=True)
+        except NotFound:
+            return False
+    return not any(isinstance(value, int) for value in args.values())
 
 
 def shell_context() -> dict[str, Any]:
@@ -121,6 +208,7 @@ def shell_context() -> dict[str, Any]:
         "tenant": g.tenant,
         "home": current_user.user.tenant,
         "same_page_in": same_page_in,
+        "breadcrumbs": breadcrumbs,
         "navigation": navigation,
         "switchable_tenants": lambda: visible_tenants(session, current_user.user.tenant),
         "role_title": ROLES.get(g.role, g.role),

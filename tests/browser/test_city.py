@@ -1,5 +1,6 @@
 """The city's leader in a browser: the city's own 名录 holds every district's associations,
-one is found by name, and opened under its own district with a bar saying whose it is.
+one is found by name, and opened under its own district with a bar saying whose it is;
+going back, and switching tenant, keep the page.
 
 Screenshots for the guide's city chapter (docs/guide/city.md), at a desktop's 1440×900 and
 a phone's 390×844.
@@ -59,6 +60,18 @@ def test_the_city_finds_a_district_association_in_its_own_directory_and_opens_it
     expect(page.get_by_role("heading", level=1)).to_contain_text("历下区包装机械商会")
     both_sizes(page, shot, "city-drilldown")
 
+    expect(page.get_by_test_id("breadcrumbs")).to_have_text(re.compile(r"济南市\s*›?\s*历下区"))
+    expect(page).to_have_title("历下区包装机械商会 · 历下区 · 泉汇")
+
+    # Back in the city, the record is not the city's: the nearest page above it is its list.
     bar.get_by_role("link", name="返回济南市").click()
     expect(page.get_by_test_id("viewing-bar")).to_have_count(0)
-    expect(page).to_have_url(re.compile(r"/jinan/"))
+    expect(page).to_have_url(re.compile(r"/jinan/entities/association/$"))
+    expect(page).to_have_title("协会商会 · 济南市 · 泉汇")
+
+    # Switching tenant keeps the page: 名录 of 市中区.
+    page.get_by_test_id("tenant-switcher").click()
+    page.locator(".tenant-switcher").get_by_role("link", name="市中区", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/shizhong/entities/association/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("市中区 · 协会商会")
+    expect(page.locator("#entity-table tbody tr")).to_have_count(1)
