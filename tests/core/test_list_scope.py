@@ -12,6 +12,7 @@ import types
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event
 
 from core.api import PluginMeta, hookimpl
 from core.db import session
@@ -172,3 +173,25 @@ def test_the_city_lists_what_the_districts_filed_for_a_type_it_published(login_c
     assert "还没有" in city.get(f"/jinan/entities/{TYPE}/", query_string={"scope": "own"}).get_data(as_text=True)
     district = login_client("lixia", "viewer").get(f"/lixia/entities/{TYPE}/").get_data(as_text=True)
     assert "历下区联席会议纪要" in district and "市中区联席会议纪要" not in district
+
+
+def test_a_subtree_page_costs_the_same_queries_however_many_rows_and_units(app, api_client, directory):
+    engine = app.extensions["quanhui.db"].engine
+    city = api_client("jinan", "viewer")
+    statements = []
+
+    def count_statement(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count_statement)
+    try:
+        city.get(API, query_string={"scope": "subtree", "per_page": 1, "sort": "name", "q": "协会"})
+        one = len(statements)
+        statements.clear()
+        city.get(API, query_string={"scope": "subtree", "per_page": 50, "sort": "name", "q": "协会"})
+        many = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count_statement)
+    assert one == many
+    assert sum("entities" in s for s in statements) == 2  # the count and the page, over every unit at once
