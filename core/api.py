@@ -40,7 +40,7 @@ from .vocabularies import VocabularyDeclaration
 from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
 from .web.pagination import Page
-from .web.shell import NavItem, Widget
+from .web.shell import DashboardScope, NavItem, Widget
 
 
 #: The plugin API's version, "MAJOR.MINOR" of the core's: what changed in each is in
@@ -71,6 +71,7 @@ __all__ = [
     "Chart",
     "Column",
     "Conflict",
+    "DashboardScope",
     "Entity",
     "EntityRevision",
     "EntityService",

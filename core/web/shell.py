@@ -5,8 +5,10 @@ plugin whose hook or template raises shows as one failed part and the rest rende
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from urllib.parse import parse_qsl, urlencode
@@ -22,7 +24,7 @@ from ..auth.permissions import ROLES, has_permission
 from ..db import session
 from ..entities import current_service
 from ..entities.service import NotFound
-from ..tenancy import Tenant, visible_tenants
+from ..tenancy import Tenant, subtree_ids, use_scope, visible_tenants
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("shell", __name__)
@@ -48,6 +50,52 @@ class Widget:
     template: str
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
     order: int = 100
+    #: The dashboard scopes its figures follow: ``("own",)`` counts the tenant's own rows
+    #: whatever was chosen (labelled 本级), ``("own", "subtree")`` counts ``scope.tenant_ids``.
+    scopes: tuple[str, ...] = ("own",)
+
+
+@dataclasses.dataclass(frozen=True)
+class DashboardScope:
+    """What a dashboard shows: 本级 (``own``) or the tenant with every descendant
+    (``subtree``: 全市 for the city, 本级及下级 below it)."""
+
+    kind: str
+    tenant: Any
+    #: The tenants whose figures a ``subtree`` widget counts, in tree order.
+    tenant_ids: tuple[int, ...]
+    #: Whether the tenant has descendants, so that the choice is offered at all.
+    offered: bool
+
+    @property
+    def label(self) -> str:
+        if self.kind == "own":
+            return "本级"
+        return "全市" if self.tenant.is_root else "本级及下级"
+
+    def label_of(self, widget: Widget) -> str:
+        """The scope a widget's figures really hold."""
+        return self.label if self.kind in widget.scopes else "本级"
+
+    @contextlib.contextmanager
+    def reading(self, session) -> Iterator[None]:
+        """A block in which ``session`` reads ``tenant_ids`` (writes unchanged)."""
+        current = getattr(session, "scope", None)
+        if self.kind == "own" or current is None or current.system:
+            yield
+            return
+        with use_scope(session, current.widened_to(self.tenant_ids)):
+            yield
+
+
+def dashboard_scope(asked: str | None) -> DashboardScope:
+    """The request's dashboard scope: ``?scope=own`` for 本级, else the whole subtree
+    where the tenant has one."""
+    ids = tuple(subtree_ids(session, g.tenant))
+    offered = len(ids) > 1
+    if asked == "own" or not offered:
+        return DashboardScope("own", g.tenant, (g.tenant.id,), offered)
+    return DashboardScope("subtree", g.tenant, ids, offered)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +109,8 @@ class Part:
     html: Markup | None = None
     failed: bool = False
     active: bool = False
+    #: On a dashboard: 本级, 全市 or 本级及下级, what the panel's figures hold.
+    scope: str = ""
 
 
 def navigation() -> list[Part]:
@@ -90,9 +140,9 @@ def _navigation() -> list[Part]:
     return sorted(parts, key=lambda p: (p.order, p.title))
 
 
-def dashboard_widgets() -> list[Part]:
+def dashboard_widgets(scope: DashboardScope) -> list[Part]:
     parts = []
-    for outcome in g.plugins.each("quanhui_dashboard_widgets", tenant=g.tenant, user=current_user.user):
+    for outcome in g.plugins.each("quanhui_dashboard_widgets", tenant=g.tenant, user=current_user.user, scope=scope):
         if outcome.failed:
             parts.append(Part(outcome.plugin, _plugin_title(outcome.plugin), order=999, failed=True))
             continue
@@ -103,7 +153,8 @@ def dashboard_widgets() -> list[Part]:
                 logger.exception("widget %s of plugin %s failed to render", widget.title, outcome.plugin)
                 parts.append(Part(outcome.plugin, widget.title, order=widget.order, failed=True))
             else:
-                parts.append(Part(outcome.plugin, widget.title, order=widget.order, html=html))
+                parts.append(Part(outcome.plugin, widget.title, order=widget.order, html=html,
+                                  scope=scope.label_of(widget)))
     return sorted(parts, key=lambda p: (p.order, p.title))
 
 
@@ -116,7 +167,8 @@ def _plugin_title(name: str) -> str:
 
 @bp.get("/<tenant>/")
 def dashboard(tenant):
-    return render_template("shell/dashboard.html", widgets=dashboard_widgets())
+    scope = dashboard_scope(request.args.get("scope"))
+    return render_template("shell/dashboard.html", widgets=dashboard_widgets(scope), scope=scope)
 
 
 @dataclasses.dataclass(frozen=True)

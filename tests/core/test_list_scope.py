@@ -181,9 +181,10 @@ def test_a_subtree_page_costs_the_same_queries_however_many_rows_and_units(app, 
     statements = []
 
     def count_statement(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith("SELECT") and "set_config" not in statement:
             statements.append(statement)
 
+    city.get(API, query_string={"scope": "subtree"})  # the caller's first request notes its token's use
     event.listen(engine, "before_cursor_execute", count_statement)
     try:
         city.get(API, query_string={"scope": "subtree", "per_page": 1, "sort": "name", "q": "协会"})
