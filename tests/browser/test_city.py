@@ -35,6 +35,17 @@ def test_the_city_finds_a_district_association_in_its_own_directory_and_opens_it
     create_associations(app, "shizhong", [association(5, "市中区包装机械协会")])
     make_user("jinan", "admin")
     sign_in(page, "jinan-admin")
+
+    # The 工作台 opens on the whole city: the directory panel counts every district's associations.
+    expect(page.get_by_test_id("dashboard-scope")).to_have_text("正在显示：全市")
+    directory = page.locator('article[data-plugin="directory"]')
+    expect(directory.get_by_test_id("widget-scope")).to_have_text("（全市）")
+    expect(directory).to_contain_text("正常 5")
+    both_sizes(page, shot, "city-cockpit")
+    page.get_by_role("navigation", name="统计范围").get_by_role("link", name="本级").click()
+    expect(page.get_by_test_id("dashboard-scope")).to_have_text("正在显示：本级")
+    expect(directory).to_contain_text("正常 2")
+
     page.locator("nav#nav").get_by_role("link", name="协会商会名录").click()
 
     # The city's list opens on the whole tree, says so, and names each record's unit.

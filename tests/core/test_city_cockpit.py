@@ -63,13 +63,13 @@ def figures(page: str) -> dict[str, int]:
 def test_the_city_dashboard_shows_the_whole_city_by_default_and_says_so(app, login_client, directory):
     city = login_client("jinan", "viewer")
     page = city.get("/jinan/").get_data(as_text=True)
-    assert '（全市）' in page.split("</h1>")[0]
+    assert 'data-testid="dashboard-scope">正在显示：全市<' in page
     assert figures(page) == counted(app) == {"正常": 3, "整改中": 1, "注销": 1}
     assert "（全市）" in panel(page, "directory")
     assert "（本级）" in panel(page, "own_only") and "全市" not in panel(page, "own_only")
 
     own = city.get("/jinan/", query_string={"scope": "own"}).get_data(as_text=True)
-    assert '（本级）' in own.split("</h1>")[0]
+    assert 'data-testid="dashboard-scope">正在显示：本级<' in own
     assert figures(own) == counted(app, ["jinan"]) == {"正常": 1, "整改中": 1}
 
 
