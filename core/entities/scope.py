@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from .. import db
 from ..plugin_state import enabled_in
 from ..plugins import PluginRegistry
-from ..tenancy import Tenant, use_scope, visible_tenants
+from ..tenancy import Tenant, reading_also, visible_tenants
 from .definitions import EntityType
 from .published import reading
 
@@ -84,13 +84,8 @@ class RecordScope:
     def reading(self, session: Session) -> Iterator[None]:
         """A block in which ``session`` may read these tenants' records (writes unchanged),
         an ancestor's catalogue as :func:`~core.entities.published.reading` opens it."""
-        with reading(session, self.tenant, self.entity_type):
-            current = getattr(session, "scope", None)
-            if current is None or current.system:
-                yield
-                return
-            with use_scope(session, current.widened_to(self.tenant_ids)):
-                yield
+        with reading(session, self.tenant, self.entity_type), reading_also(session, self.tenant_ids):
+            yield
 
 
 def resolve_scope(

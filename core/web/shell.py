@@ -1,16 +1,14 @@
-"""The page shell: navigation and dashboard assembled from plugin hooks.
+"""The page shell: navigation and dashboard assembled from plugin hooks, and where the
+user is (breadcrumbs, the dashboard's 全市 / 本级 scope, switching tenant on the same page).
 
 Each plugin's part is built on its own (:meth:`core.plugins.HookRelay.each`), so a
 plugin whose hook or template raises shows as one failed part and the rest renders.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-from collections.abc import Iterator
 from typing import Any
-
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
@@ -24,7 +22,7 @@ from ..auth.permissions import ROLES, has_permission
 from ..db import session
 from ..entities import current_service
 from ..entities.service import NotFound
-from ..tenancy import Tenant, subtree_ids, use_scope, visible_tenants
+from ..tenancy import Tenant, reading_also, subtree_ids, visible_tenants
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("shell", __name__)
@@ -61,7 +59,7 @@ class DashboardScope:
     (``subtree``: 全市 for the city, 本级及下级 below it)."""
 
     kind: str
-    tenant: Any
+    tenant: Tenant
     #: The tenants whose figures a ``subtree`` widget counts, in tree order.
     tenant_ids: tuple[int, ...]
     #: Whether the tenant has descendants, so that the choice is offered at all.
@@ -77,15 +75,9 @@ class DashboardScope:
         """The scope a widget's figures really hold."""
         return self.label if self.kind in widget.scopes else "本级"
 
-    @contextlib.contextmanager
-    def reading(self, session) -> Iterator[None]:
+    def reading(self, session):
         """A block in which ``session`` reads ``tenant_ids`` (writes unchanged)."""
-        current = getattr(session, "scope", None)
-        if self.kind == "own" or current is None or current.system:
-            yield
-            return
-        with use_scope(session, current.widened_to(self.tenant_ids)):
-            yield
+        return reading_also(session, self.tenant_ids)
 
 
 def dashboard_scope(asked: str | None) -> DashboardScope:
@@ -211,6 +203,8 @@ def switch(tenant):
 
 
 def _nearest_page(asked: str) -> str:
+    """The URL in this tenant of the page ``asked`` (a path with its query) or of its nearest
+    page above; the query is kept only for the page itself."""
     path, _, query = asked.partition("?")
     parts = path.split("/")
     if not path.startswith("/") or path.startswith("//") or len(parts) < 3:
