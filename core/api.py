@@ -20,6 +20,7 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
+from .entities.scope import RecordScope, ScopeRefused, record_scope
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound, Taken
 from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, latest_job, start_job
 from .jobs.schedules import Schedule
@@ -42,7 +43,7 @@ from .vocabularies import terms as vocabulary_terms
 from .web.htmx import invalid_form, is_htmx, redirect_to
 from .web.malformed import int_argument, whole_number
 from .web.pagination import Page
-from .web.shell import NavItem, Widget
+from .web.shell import DashboardScope, NavItem, Widget
 
 
 #: The plugin API's version, "MAJOR.MINOR" of the core's: what changed in each is in
@@ -81,6 +82,7 @@ __all__ = [
     "Chart",
     "Column",
     "Conflict",
+    "DashboardScope",
     "Entity",
     "EntityRevision",
     "EntityService",
@@ -100,9 +102,11 @@ __all__ = [
     "Parameter",
     "Permission",
     "PluginMeta",
+    "RecordScope",
     "Report",
     "ReportContext",
     "Schedule",
+    "ScopeRefused",
     "State",
     "Taken",
     "Tenant",
@@ -131,6 +135,7 @@ __all__ = [
     "is_htmx",
     "latest_job",
     "plugin_enabled_in",
+    "record_scope",
     "redirect_to",
     "require_permission",
     "service_for",

@@ -94,14 +94,17 @@ def quanhui_demo_data(session, tenant):
 
 
 @hookimpl
-def quanhui_dashboard_widgets(tenant, user):
+def quanhui_dashboard_widgets(tenant, user, scope):
     from .db import session
 
-    counts = dict(
-        session.execute(
-            select(EntityValue.text_value, func.count())
-            .where(EntityValue.type == "association", EntityValue.field == "status", EntityValue.tenant_id == tenant.id)
-            .group_by(EntityValue.text_value)
-        ).all()
-    )
-    return [Widget("协会商会", "directory/widget.html", {"counts": counts, "statuses": STATUSES}, order=10)]
+    with scope.reading(session):
+        counts = dict(
+            session.execute(
+                select(EntityValue.text_value, func.count())
+                .where(EntityValue.type == "association", EntityValue.field == "status",
+                       EntityValue.tenant_id.in_(scope.tenant_ids))
+                .group_by(EntityValue.text_value)
+            ).all()
+        )
+    return [Widget("协会商会", "directory/widget.html", {"counts": counts, "statuses": STATUSES, "scope": scope},
+                   order=10, scopes=("own", "subtree"))]

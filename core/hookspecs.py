@@ -89,18 +89,26 @@ def quanhui_nav_items(tenant, user):
 
 
 @hookspec
-def quanhui_dashboard_widgets(tenant, user):
+def quanhui_dashboard_widgets(tenant, user, scope):
     """Return :class:`core.api.Widget` panels for the dashboard of ``tenant``.
 
     A widget names a template and its context. If this hook or the widget's template
     raises, the dashboard still renders and that panel says it failed.
 
+    ``scope`` (a :class:`core.api.DashboardScope`) is what the user chose to see: 本级
+    (``scope.kind == "own"``) or, on a tenant with descendants, 全市 / 本级及下级
+    (``"subtree"``, the default there), with ``scope.tenant_ids``. A widget that counts
+    over those ids says so with ``scopes=("own", "subtree")``; any other widget is
+    labelled 本级 on a 全市 dashboard, never passed off as 全市.
+
     Example::
 
         @hookimpl
-        def quanhui_dashboard_widgets(tenant, user):
-            count = core.api.session.scalar(select(func.count(Notice.id)))
-            return [Widget("公告", "noticeboard/widget.html", {"count": count})]
+        def quanhui_dashboard_widgets(tenant, user, scope):
+            with scope.reading(core.api.session):
+                count = core.api.session.scalar(
+                    select(func.count(Notice.id)).where(Notice.tenant_id.in_(scope.tenant_ids)))
+            return [Widget("公告", "noticeboard/widget.html", {"count": count}, scopes=("own", "subtree"))]
     """
 
 

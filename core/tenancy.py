@@ -138,6 +138,18 @@ def system_scope(session: Session):
     return use_scope(session, SYSTEM)
 
 
+@contextlib.contextmanager
+def reading_also(session: Session, tenant_ids: Iterable[int]) -> Iterator[Session]:
+    """Run a block whose session also reads ``tenant_ids`` (its writes are unchanged); a
+    session with no scope, or the system scope, is left as it is."""
+    current = session.info.get(SCOPE_KEY)
+    if current is None or current.system:
+        yield session
+        return
+    with use_scope(session, current.widened_to(tenant_ids)):
+        yield session
+
+
 def _is_tenant_owned(cls) -> bool:
     return isinstance(cls, type) and issubclass(cls, TenantOwned)
 

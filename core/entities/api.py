@@ -2,7 +2,8 @@
 
 ::
 
-    GET    /api/v1/<tenant>/entities/<type>          list: page, per_page, q, sort, filters
+    GET    /api/v1/<tenant>/entities/<type>          list: page, per_page, q, sort, filters; scope=own
+                                                     (the default) or subtree, or tenant=<descendant>
     POST   /api/v1/<tenant>/entities/<type>          create (201, Location, ETag)
     GET    /api/v1/<tenant>/entities/<type>/<id>     one record (ETag)
     PATCH  /api/v1/<tenant>/entities/<type>/<id>     change some fields (If-Match required)
@@ -36,6 +37,7 @@ from sqlalchemy.exc import DataError
 from .. import audit
 from ..auth.permissions import require_permission
 from ..db import session
+from ..tenancy import Tenant
 from ..web.errors import error_response
 from ..web.malformed import MAX_JSON_DEPTH, json_depth_exceeded
 from ..web.pagination import PER_PAGE
@@ -43,6 +45,7 @@ from . import current_service, openapi
 from .definitions import EntityType
 from .models import Entity
 from .query import QueryError, search
+from .scope import ScopeRefused, record_scope
 from .service import Conflict, Forbidden, Invalid, NotFound
 from .workflows import available_transitions
 
@@ -52,7 +55,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("entity_api", __name__, url_prefix="/api")
 
 #: Query-string keys of the list that are not filters.
-LIST_PARAMETERS = frozenset({"page", "per_page", "q", "sort"})
+LIST_PARAMETERS = frozenset({"page", "per_page", "q", "sort", "scope", "tenant"})
 
 
 # documents --------------------------------------------------------------
@@ -83,18 +86,25 @@ def list_entities(tenant, type_name):
         page = _int_argument("page", 1)
         per_page = _int_argument("per_page", PER_PAGE)
         filters = {key: args.getlist(key) for key in args if key not in LIST_PARAMETERS}
+        scope = record_scope(entity_type, scope=args.get("scope"), tenant=args.get("tenant"))
         result = search(
-            session, entity_type, tenant=g.tenant, q=args.get("q"), filters=filters,
+            session, entity_type, scope=scope, q=args.get("q"), filters=filters,
             sort=args.get("sort"), page=page, per_page=per_page,
         )
     except QueryError as refusal:
         return error_response(422, f"参数 {refusal.field} 不可用:{refusal.message}", {refusal.field: [refusal.message]})
-    return {
-        "items": [item_json(entity_type, entity) for entity in result.items],
+    except ScopeRefused as refusal:
+        return error_response(refusal.status, refusal.message)
+    answer = {
+        "items": [item_json(entity_type, entity, owner=scope.owner(entity.tenant_id) if scope.spans else None)
+                  for entity in result.items],
         "page": result.number,
         "per_page": result.per_page,
         "total": result.total,
     }
+    if "scope" in args or "tenant" in args:  # a client that does not ask keeps its answer as it was
+        answer["scope"] = {"kind": scope.kind, "label": scope.label, "tenant": scope.chosen.slug if scope.chosen else None}
+    return answer
 
 
 @bp.post("/v1/<tenant>/entities/<type_name>")
@@ -241,29 +251,34 @@ def transition_entity(tenant, type_name, entity_id, name):
 # shapes -----------------------------------------------------------------
 
 
-def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
+def item_json(entity_type: EntityType, entity: Entity, owner: Tenant | None = None) -> dict[str, Any]:
     """One record as the API shows it: every current field of the type (absent ones as
     null); values of retired fields stay stored but are not shown. A type with a workflow
-    adds ``transitions``: the names of those the caller may fire now."""
+    adds ``transitions``: the names of those the caller may fire now. In a list that spans
+    several tenants, ``owner`` is the record's: ``tenant`` names it, and its URLs are its."""
     data = entity.data or {}
     shown = {
         "id": entity.id,
         "version": entity.version,
-        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name)) for field in entity_type.fields},
+        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name), owner)
+                 for field in entity_type.fields},
         "created_at": entity.created_at.isoformat(),
         "updated_at": entity.updated_at.isoformat(),
     }
+    if owner is not None:
+        shown["tenant"] = {"slug": owner.slug, "name": owner.name}
     if entity_type.workflow is not None:
         kept_above = has_request_context() and "tenant" in g and entity.tenant_id != g.tenant.id
         shown["transitions"] = [] if kept_above else [t.name for t in available_transitions(entity_type, entity, _caller())]
     return shown
 
 
-def _shown(entity_type: EntityType, entity: Entity, field, value: Any) -> Any:
+def _shown(entity_type: EntityType, entity: Entity, field, value: Any, owner: Tenant | None = None) -> Any:
     """A stored value as the API shows it: a file adds the ``url`` it downloads from."""
     if field.kind == "file" and isinstance(value, dict) and has_request_context():
+        where = {"tenant": owner.slug} if owner is not None else {}
         return {**value, "url": url_for("entities.download_file", type_name=entity_type.name, entity_id=entity.id,
-                                        field_name=field.name)}
+                                        field_name=field.name, **where)}
     return value
 
 

@@ -46,6 +46,8 @@ from .workbook_guard import MAX_ROWS, WorkbookRefused, check_workbook
 
 FIELDS_SHEET = "_fields"
 NOTES_SHEET = "填写说明"
+#: The last column of an export that holds several tenants' records.
+OWNER_COLUMN = "所属单位"
 ERROR_COLUMN = "错误原因"
 LIST_SEPARATOR = "、"
 #: What separates the values of a multi-choice or tags cell on import.
@@ -179,22 +181,26 @@ def write_template(entity_type: EntityType, target: Source) -> None:
     write_export(entity_type, (), target)
 
 
-def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source) -> int:
+def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source, *, scope: str = "",
+                 owners: Callable[[Any], str] | None = None) -> int:
     """Write ``rows`` (entities, or their ``data`` dicts) to ``target``; returns how many.
 
     Streams: the workbook is write-only, so rows are not held in memory; pass a query
-    that yields rows as it goes (``yield_per``) for large lists.
+    that yields rows as it goes (``yield_per``) for large lists. ``scope`` (本级及下级…)
+    is noted on the notes sheet; ``owners`` names each entity's unit in a last
+    所属单位 column, for a list of several tenants' records.
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(entity_type))
     fields = tuple(_printable(field) for field in entity_type.fields)
-    _lay_out_header(sheet, fields)
+    _lay_out_header(sheet, fields, owners is not None)
     count = 0
     for row in rows:
         data = row if isinstance(row, dict) else row.data
-        sheet.append([_export_cell(sheet, field, data.get(field.name)) for field in fields])
+        cells = [_export_cell(sheet, field, data.get(field.name)) for field in fields]
+        sheet.append(cells + [owners(row)] if owners is not None else cells)
         count += 1
-    _write_notes_sheet(workbook, fields)
+    _write_notes_sheet(workbook, fields, scope, owners is not None)
     _write_fields_sheet(workbook, sheet, fields)
     workbook.save(target)
     return count
@@ -207,7 +213,7 @@ def _printable(field: Field) -> Field:
                                choices=tuple(_text(choice) for choice in field.choices))
 
 
-def _lay_out_header(sheet, fields: tuple[Field, ...]) -> None:
+def _lay_out_header(sheet, fields: tuple[Field, ...], with_owner: bool = False) -> None:
     header = []
     for index, field in enumerate(fields, start=1):
         cell = WriteOnlyCell(sheet, value=column_label(field))
@@ -220,6 +226,11 @@ def _lay_out_header(sheet, fields: tuple[Field, ...]) -> None:
         header.append(cell)
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = min(40, max(12, 2 * len(field.label) + 4, _content_width(field)))
+    if with_owner:
+        cell = WriteOnlyCell(sheet, value=OWNER_COLUMN)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(len(fields) + 1)].width = 16
+        header.append(cell)
     sheet.freeze_panes = "A2"
     sheet.append(header)
 
@@ -228,14 +239,18 @@ def _content_width(field: Field) -> int:
     return {"uscc": 22, "date": 12, "long_text": 40, "phone": 16, "text": 20}.get(field.kind, 12)
 
 
-def _write_notes_sheet(workbook: Workbook, fields: tuple[Field, ...]) -> None:
+def _write_notes_sheet(workbook: Workbook, fields: tuple[Field, ...], scope: str = "", with_owner: bool = False) -> None:
     notes = workbook.create_sheet(NOTES_SHEET)
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
     notes.append([_bold(notes, "列"), _bold(notes, "填写说明")])
     for field in fields:
         notes.append([column_label(field), field_notes(field).replace("\n", ";")])
+    if with_owner:
+        notes.append([OWNER_COLUMN, "记录所属的单位（只供查看）；作为新记录导入前请删除这一列。"])
     notes.append([])
+    if scope:
+        notes.append(["范围", f"本文件导出的是{scope}的记录。"])
     notes.append(["", "带 * 的列必须填写;数据从第 2 行开始,每行一条记录;请勿修改表头和工作表名称。"])
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from .. import audit
 from ..db import session
 from ..jobs.runner import JobContext, JobFailed, JobKind
 from . import current_service, excel, query
+from .scope import SUBTREE, RecordScope, ScopeRefused, resolve_scope
 
 KIND = "entities.import"
 EXPORT = "entities.export"
@@ -58,10 +60,24 @@ def discard_import(job: JobContext) -> None:
 IMPORT = JobKind(KIND, "Excel 导入", run=run_import, discard=discard_import, lease=120)
 
 
-def export_statement(entity_type, tenant, params: dict):
-    """The list the user saw (its search, filters and sort), as :func:`query.matching` selects it."""
-    return query.matching(session, entity_type, tenant=tenant, q=params.get("q"), filters=params.get("filters") or {},
+def export_statement(entity_type, scope, params: dict):
+    """The list the user saw (its scope, search, filters and sort), as :func:`query.matching` selects it."""
+    return query.matching(session, entity_type, scope=scope, q=params.get("q"), filters=params.get("filters") or {},
                           sort=params.get("sort"))
+
+
+def scope_note(scope: RecordScope) -> str:
+    """What an export holds, for its notes sheet: 济南市 本级及下级（共 13 个单位）."""
+    if scope.kind == SUBTREE:
+        return f"{scope.tenant.name} {scope.label}（共 {len(scope.tenants)} 个单位）"
+    return f"{scope.tenant.name} {scope.label}" if scope.chosen is None else scope.label
+
+
+def owner_names(scope: RecordScope):
+    """For a list of several tenants' records, each record's 所属单位."""
+    if not scope.spans:
+        return None
+    return lambda entity: scope.owner(entity.tenant_id).name
 
 
 def run_export(job: JobContext) -> dict:
@@ -69,12 +85,17 @@ def run_export(job: JobContext) -> dict:
     entity_type = service.type(job.params["type"])
     if entity_type is None:
         raise JobFailed("本单位已不能使用这种记录。")
-    with service.reading(entity_type):
-        statement = export_statement(entity_type, job.tenant, job.params)
+    try:
+        scope = resolve_scope(session, current_app.extensions["quanhui.plugins"], job.tenant, entity_type,
+                              scope=job.params.get("scope"), tenant_slug=job.params.get("tenant"))
+    except ScopeRefused as refusal:
+        raise JobFailed(refusal.message) from None
+    with scope.reading(session):
+        statement = export_statement(entity_type, scope, job.params)
         total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
         target = io.BytesIO()
-        count = excel.write_export(entity_type, _reporting(session.scalars(statement.execution_options(yield_per=1000)),
-                                                           job, total), target)
+        rows = _reporting(session.scalars(statement.execution_options(yield_per=1000)), job, total)
+        count = excel.write_export(entity_type, rows, target, scope=scope_note(scope), owners=owner_names(scope))
     job.keep("export", job.params.get("filename", "export.xlsx"), target.getvalue())
     return {"rows": count}
 

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import tempfile
 import types
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -25,13 +26,14 @@ from ..jobs.runner import latest_job, start_job
 from ..web.htmx import is_htmx
 from . import current_service, excel, query
 from .definitions import EntityType
-from .excel_job import EXPORT, KIND, export_statement
+from .excel_job import EXPORT, KIND, export_statement, owner_names, scope_note
+from .views import list_scope
 
 bp = Blueprint("entity_excel", __name__, url_prefix="/<tenant>/entities/<type_name>/excel")
 
 XLSX_MAGIC = b"PK\x03\x04"
 #: Query-string keys of the list page besides its filters.
-_LIST_ARGUMENTS = frozenset({"q", "sort", "col"})
+_LIST_ARGUMENTS = frozenset({"q", "sort", "col", "scope", "tenant"})
 
 
 def _type(type_name: str) -> EntityType:
@@ -59,6 +61,8 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     may_import = has_permission("entities.import")
     closed = current_service().creation_refusal(entity_type) if may_import else None
+    filters = {k: v for k, v in request.args.to_dict(flat=False).items() if k in _LIST_ARGUMENTS or "__" in k
+               or k in {f.name for f in entity_type.indexed_fields}}
     return {
         "entity_type": entity_type,
         "job": None,
@@ -66,8 +70,10 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
         # Why this user, who may import, cannot import this type here (a retired type...).
         "closed": closed,
         "max_mb": round(limit / 1024 / 1024) if limit else None,
-        "filters": {k: v for k, v in request.args.to_dict(flat=False).items() if k in _LIST_ARGUMENTS or "__" in k
-                    or k in {f.name for f in entity_type.indexed_fields}},
+        "filters": filters,
+        "scope": list_scope(entity_type),
+        # The list's query string, for the links back to it and to its export.
+        "query": urlencode(filters, doseq=True),
         "result": None,
         "refusal": "",
         **extra,
@@ -90,29 +96,33 @@ def export(tenant, type_name):
     """The list the user sees as a workbook: at once when it is short, else from a job
     (the answer is then a page that follows the job and offers the file when it is written)."""
     entity_type = _type(type_name)
+    scope = list_scope(entity_type)
     indexed = {f.name for f in entity_type.indexed_fields}
     params = {"type": entity_type.name, "q": request.args.get("q") or None, "sort": request.args.get("sort") or None,
-              "filters": {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}}
-    with current_service().reading(entity_type):
+              "filters": {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed},
+              "scope": None if scope.chosen else scope.kind, "tenant": scope.chosen.slug if scope.chosen else None}
+    with scope.reading(session):
         try:
-            statement = export_statement(entity_type, g.tenant, params)
+            statement = export_statement(entity_type, scope, params)
         except query.QueryError as refusal:
             abort(422, f"筛选条件有误：{refusal.message}")
         rows = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
         if rows <= current_app.config["QUANHUI_EXPORT_INLINE_ROWS"]:
             target = tempfile.TemporaryFile()
-            excel.write_export(entity_type, session.scalars(statement.execution_options(yield_per=1000)), target)
+            excel.write_export(entity_type, session.scalars(statement.execution_options(yield_per=1000)), target,
+                               scope=scope_note(scope), owners=owner_names(scope))
             target.seek(0)
-            return _xlsx(target, _export_name(entity_type))
-    params.update(user=current_user.user.id, version=data_version(session, g.tenant.id))
+            return _xlsx(target, _export_name(entity_type, scope))
+    params.update(user=current_user.user.id, version=data_version(session, g.tenant.id),
+                  filename=_export_name(entity_type, scope))
     job = latest_job(EXPORT, params)
     if job is None or job.state in (FAILED, CANCELLED):
         job = start_job(EXPORT, params=params, title=f"导出{entity_type.label}：{rows} 条")
     return redirect(url_for("entity_excel.export_job", type_name=entity_type.name, job_id=job.id), 303)
 
 
-def _export_name(entity_type: EntityType) -> str:
-    return f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx"
+def _export_name(entity_type: EntityType, scope=None) -> str:
+    return f"{entity_type.label}-{g.tenant.name}{scope.label if scope else ''}-{_stamp()}.xlsx"
 
 
 @bp.get("/exports/<int:job_id>")
@@ -133,7 +143,7 @@ def export_file(tenant, type_name, job_id):
     data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "export"))
     if data is None:
         abort(404)
-    return _xlsx(io.BytesIO(data), _export_name(entity_type))
+    return _xlsx(io.BytesIO(data), job.params.get("filename") or _export_name(entity_type))
 
 
 def _xlsx(file, name: str):

@@ -37,6 +37,7 @@ from ..tenancy import Tenant
 from .fields import parse_number, projection_column
 from .models import Entity, EntitySearchText, EntityValue
 from .published import readable_tenant_ids, reading
+from .scope import RecordScope
 
 #: Most rows one page may ask for.
 MAX_PER_PAGE = 200
@@ -83,6 +84,7 @@ def search(
     page: int = 1,
     per_page: int = PER_PAGE,
     deleted: bool = False,
+    scope: RecordScope | None = None,
 ) -> Page:
     """The records of ``entity_type`` that match, one page of them, newest first by default.
 
@@ -99,6 +101,8 @@ def search(
     - ``page``/``per_page``: 1-based; ``per_page`` at most :data:`MAX_PER_PAGE`. A page
       past the end is empty (it is not moved back), so API clients can page until empty.
     - ``deleted``: the recycle view (soft-deleted records only) instead of the live ones.
+    - ``scope``: a :class:`~core.entities.scope.RecordScope` (本级, 本级及下级 or one
+      descendant) instead of ``tenant``: its tenants' records, read in one query.
 
     Returns a :class:`core.web.pagination.Page` of :class:`~core.entities.models.Entity`
     rows (``items``, ``number``, ``per_page``, ``total``, ``pages``, ``has_next``...).
@@ -109,10 +113,9 @@ def search(
         raise QueryError("page", f"页码应为 1 到 {MAX_PAGE} 之间的整数")
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError("per_page", f"每页条数应为 1 到 {MAX_PER_PAGE} 之间的整数")
-    owner = _tenant(session, tenant)
-    tenant_ids = _tenant_ids(owner, entity_type)
+    tenant_ids, reading_block = _whose(session, entity_type, tenant, scope)
     conditions, order = _plan(entity_type, tenant_ids, q, filters, sort, deleted)
-    with _reading(session, owner, entity_type):
+    with reading_block:
         total = session.scalar(select(func.count(Entity.id)).where(*conditions)) or 0
         if (page - 1) * per_page >= total:
             return Page([], page, per_page, total)
@@ -130,13 +133,15 @@ def matching(
     filters: Mapping[str, Any] | None = None,
     sort: str | None = None,
     deleted: bool = False,
+    scope: RecordScope | None = None,
 ) -> Select:
     """The unpaged, ordered ``select(Entity)`` of the same records :func:`search` pages
     through (same arguments), for streaming them all, e.g. an Excel export of the list
     the user sees: ``session.scalars(matching(...).execution_options(yield_per=1000))``;
-    for a published type, run it inside :func:`core.entities.published.reading`.
+    for a published type, run it inside :func:`core.entities.published.reading`, for a
+    ``scope``, inside its :meth:`~core.entities.scope.RecordScope.reading`.
     Raises :class:`QueryError` like :func:`search`."""
-    tenant_ids = _tenant_ids(_tenant(session, tenant), entity_type)
+    tenant_ids = scope.tenant_ids if scope is not None else _tenant_ids(_tenant(session, tenant), entity_type)
     conditions, order = _plan(entity_type, tenant_ids, q, filters, sort, deleted)
     return order(select(Entity).where(*conditions), tenant_ids)
 
@@ -304,6 +309,14 @@ def _order(entity_type: EntityType, sort: str | None):
         return query.order_by(key.nulls_last(), tiebreak)
 
     return ordered
+
+
+def _whose(session: Session, entity_type: EntityType, tenant, scope: RecordScope | None):
+    """The tenant ids the conditions name, and the block that may read them."""
+    if scope is not None:
+        return scope.tenant_ids, scope.reading(session)
+    owner = _tenant(session, tenant)
+    return _tenant_ids(owner, entity_type), _reading(session, owner, entity_type)
 
 
 def _tenant(session: Session, tenant) -> Tenant | None:

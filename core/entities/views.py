@@ -25,6 +25,7 @@ from .forms import CONFIRM, display, form_input, form_value, transition_form
 from .merge import BASE, DECISION, MINE, THEIRS, three_way
 from .models import Entity, EntityValue
 from .query import MAX_PAGE, QueryError, search
+from .scope import SUBTREE, RecordScope, ScopeRefused, record_scope
 from .service import Conflict, Forbidden, Invalid, NotFound, Taken
 from .workflows import history as workflow_history, state_label
 
@@ -96,20 +97,31 @@ def _columns(entity_type: EntityType) -> list:
 def index(tenant, type_name):
     entity_type = _type(type_name)
     arguments = _list_arguments(entity_type)
+    scope = list_scope(entity_type)
     try:
-        result = search(session, entity_type, **arguments)
+        result = search(session, entity_type, scope=scope, **arguments)
         error = ""
     except QueryError as refusal:
-        result, error = search(session, entity_type, page=1, per_page=PER_PAGE), str(refusal)
+        result, error = search(session, entity_type, scope=scope, page=1, per_page=PER_PAGE), str(refusal)
     context = {
         "entity_type": entity_type, "result": result, "columns": _columns(entity_type), "sources": _sources(entity_type),
         "may_create": current_service().may_create(entity_type),
-        "arguments": arguments, "error": error,
+        "arguments": arguments, "error": error, "scope": scope,
         "filter_fields": [f for f in entity_type.indexed_fields if f.kind in ("choice", "multi_choice")],
     }
     if is_htmx() and request.headers.get("HX-Target") == "entity-table":
         return render_block("entities/list.html", "table", **context)
     return render_template("entities/list.html", **context)
+
+
+def list_scope(entity_type: EntityType) -> RecordScope:
+    """The scope the list page and its Excel export ask for (``?scope=``, ``?tenant=``):
+    the whole subtree unless they say otherwise; a unit outside it is 404."""
+    try:
+        return record_scope(entity_type, scope=request.args.get("scope"), tenant=request.args.get("tenant"),
+                            default=SUBTREE)
+    except ScopeRefused as refusal:
+        abort(refusal.status, refusal.message)
 
 
 @bp.get("/<type_name>/new")

@@ -53,6 +53,7 @@ def result_json(result: ReportResult) -> dict[str, Any]:
         "description": result.report.description,
         "tenant": g.tenant.slug,
         "rollup": result.context.rollup,
+        "scope_label": result.scope_label,
         "parameters": {name: json_value(value) for name, value in result.context.params.items()},
         "columns": [column.to_json() for column in columns],
         "rows": [{c.name: json_value(row.get(c.name)) for c in columns} for row in result.rows],

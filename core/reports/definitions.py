@@ -270,3 +270,16 @@ class ReportResult:
     @property
     def empty(self) -> bool:
         return not self.rows
+
+    @property
+    def scope_label(self) -> str:
+        """本级及下级 for a roll-up over the subtree, 本级 for the tenant's own records."""
+        return "本级及下级" if self.context.rollup else "本级"
+
+    @property
+    def shown_total(self) -> dict[str, Any] | None:
+        """The total row as pages and workbooks show it: its label names the scope, 合计（本级）."""
+        if self.total is None:
+            return None
+        return {name: f"{value}（{self.scope_label}）" if isinstance(value, str) else value
+                for name, value in self.total.items()}

@@ -41,7 +41,7 @@ def write_report(result: ReportResult, target: str | IO[bytes], *, generated_at:
     sheet.title = _BAD_SHEET_CHARS.sub("", report.title).strip().strip("'")[:31] or "报表"
     width = len(result.columns)
 
-    title = sheet.cell(TITLE_ROW, 1, _text(report.title))
+    title = sheet.cell(TITLE_ROW, 1, _text(f"{report.title}（{result.scope_label}）"))
     title.font = Font(bold=True, size=14)
     _as_text(title)
     _as_text(sheet.cell(NOTE_ROW, 1, _text(_note(result, generated_at))))
@@ -58,7 +58,7 @@ def write_report(result: ReportResult, target: str | IO[bytes], *, generated_at:
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, _display_width(column.label) + 4))
 
     row_number = HEADER_ROW
-    rows = list(result.rows) + ([result.total] if result.total else [])
+    rows = list(result.rows) + ([result.shown_total] if result.total else [])
     for position, row in enumerate(rows):
         row_number += 1
         is_total = result.total is not None and position == len(rows) - 1

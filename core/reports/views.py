@@ -86,8 +86,10 @@ def query_arguments(report: Report) -> dict[str, str]:
 @require_permission("reports.view")
 def index(tenant):
     registry = current_app.extensions["quanhui.plugins"]
-    reports = [(report, _plugin_title(registry, report.plugin)) for report in tenant_reports()]
-    return render_template("reports/index.html", reports=reports)
+    groups: dict[str, list[Report]] = {}
+    for report in tenant_reports():
+        groups.setdefault(_plugin_title(registry, report.plugin), []).append(report)
+    return render_template("reports/index.html", groups=groups)
 
 
 @bp.get("/<name>")

@@ -34,7 +34,7 @@ from .entities import JOINT, SIX_SYNCS_VOCABULARY, STANDARD_ITEMS_VOCABULARY
 from .figures import coverage
 from .reports import REPORTS
 from .snapshots import parse_month
-from .views import ACT, THEME_MONTH, pages, themes_statement
+from .views import ACT, THEME_MONTH, pages, themes_statement, total_of
 
 meta = PluginMeta(
     name="coverage",
@@ -104,16 +104,17 @@ def quanhui_nav_items(tenant, user):
 
 
 @hookimpl
-def quanhui_dashboard_widgets(tenant, user):
-    """本单位的两个覆盖,和本月的主题党日参考主题(含市级发布的)。"""
-    figures = coverage(session, (tenant.id,))[0]
+def quanhui_dashboard_widgets(tenant, user, scope):
+    """两个覆盖(工作台选的范围:本级,或全市/本级及下级合起来),和本月的主题党日参考主题(含市级发布的)。"""
+    with scope.reading(session):
+        figures = total_of(coverage(session, scope.tenant_ids), tenant)
     service = current_service()
     month = parse_month(None)
     with service.reading(service.type("coverage_theme")):
         themes = [row.data for row in session.execute(
             themes_statement(tenant).where(THEME_MONTH == month).order_by(Entity.tenant_id, Entity.id))]
     return [
-        Widget("党建两个覆盖", "coverage/widget.html", {"figures": figures}, order=20),
+        Widget("党建两个覆盖", "coverage/widget.html", {"figures": figures}, order=20, scopes=("own", "subtree")),
         Widget("本月主题党日", "coverage/themes_widget.html", {"themes": themes, "month": month}, order=21),
     ]
 

@@ -16,6 +16,7 @@ from core.api import (
     NavItem,
     PluginMeta,
     VocabularyDeclaration,
+    Widget,
     hookimpl,
     service_for,
     session,
@@ -45,6 +46,16 @@ meta = PluginMeta(
 @hookimpl
 def quanhui_entity_types():
     return list(TYPES)
+
+
+@hookimpl
+def quanhui_dashboard_widgets(tenant, user, scope):
+    """对接协会家数、落地项目个数和投资额(工作台选的范围)。"""
+    from .reports import linked_total, project_totals
+
+    with scope.reading(session):
+        figures = {"linked": linked_total(session, scope.tenant_ids), **project_totals(session, scope.tenant_ids)}
+    return [Widget("百会联百村", "matching/widget.html", figures, order=50, scopes=("own", "subtree"))]
 
 
 @hookimpl

@@ -34,6 +34,11 @@ def _linked(session, tenant_ids: Sequence[int]) -> dict[int, int]:
     return dict(session.execute(statement).all())
 
 
+def linked_total(session, tenant_ids: Sequence[int]) -> int:
+    """Associations with a pairing 对接中 or 已结对, over ``tenant_ids`` (each counted once per tenant)."""
+    return sum(_linked(session, tenant_ids).values())
+
+
 def project_totals(session, tenant_ids: Sequence[int]) -> dict:
     """Count and exact sum of the live projects' amounts over ``tenant_ids``."""
     amount = aliased(EntityValue)

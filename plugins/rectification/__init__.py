@@ -5,9 +5,11 @@
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import has_request_context
 
-from core.api import NavItem, PluginMeta, current_user, hookimpl, service_for
+from core.api import NavItem, PluginMeta, Widget, current_user, hookimpl, service_for, session
 
 from .entities import CAMPAIGN, CASE, LEAD, PHASES, SELF_INSPECTION, TYPES
 
@@ -24,6 +26,16 @@ meta = PluginMeta(
 @hookimpl
 def quanhui_entity_types():
     return list(TYPES)
+
+
+@hookimpl
+def quanhui_dashboard_widgets(tenant, user, scope):
+    """各阶段的案件数和逾期未整改的案件数(工作台选的范围)。"""
+    from .views import panel_figures
+
+    with scope.reading(session):
+        figures = panel_figures(scope.tenant_ids, dt.date.today())
+    return [Widget("规范整治", "rectification/widget.html", figures, order=40, scopes=("own", "subtree"))]
 
 
 @hookimpl

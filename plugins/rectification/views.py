@@ -76,6 +76,20 @@ def _overdue(today: dt.date):
         EntityValue.type == CASE, EntityValue.field == "deadline", EntityValue.date_value < today)))
 
 
+def panel_figures(tenant_ids: tuple[int, ...], today: dt.date) -> dict:
+    """The 工作台 panel's figures over ``tenant_ids`` (the session may read them): cases by
+    stage, and those past their deadline still being rectified (逾期未整改)."""
+    live = (Entity.type == CASE, Entity.deleted_at.is_(None), Entity.tenant_id.in_(tenant_ids))
+    stages = dict(session.execute(
+        select(EntityValue.text_value, func.count(distinct(Entity.id)))
+        .join(Entity, Entity.id == EntityValue.entity_id)
+        .where(EntityValue.type == CASE, EntityValue.field == "stage", *live)
+        .group_by(EntityValue.text_value)
+    ).all())
+    overdue = session.scalar(select(func.count(Entity.id)).where(*live, _overdue(today)))
+    return {"stages": stages, "states": STATES, "overdue": overdue or 0}
+
+
 # the board ----------------------------------------------------------------
 
 

@@ -20,9 +20,12 @@ from core.api import (
     JobKind,
     NavItem,
     PluginMeta,
+    ReportContext,
     TenantScope,
     VocabularyDeclaration,
+    Widget,
     command_tenants,
+    current_service,
     hookimpl,
     start_job,
     use_scope,
@@ -48,6 +51,18 @@ meta = PluginMeta(
 CAP_VOCABULARY = "think_tank_key_topic_cap"
 DEFAULT_CAP = 2
 SUGGESTION_IDS = re.compile(r"^\s*\d{1,12}(\s*[,,、]\s*\d{1,12})*\s*$")
+
+
+@hookimpl
+def quanhui_dashboard_widgets(tenant, user, scope):
+    """会企之声建议、行业发展报告和已采纳建议提案的数量(工作台选的范围)。"""
+    from .reports import unit_totals
+
+    context = ReportContext(session=db_session, tenant=tenant, tenant_ids=scope.tenant_ids,
+                            rollup=len(scope.tenant_ids) > 1, params={}, service=current_service())
+    with scope.reading(db_session):
+        figures = unit_totals(context)
+    return [Widget("智库与会企之声", "think_tank/widget.html", figures, order=60, scopes=("own", "subtree"))]
 
 
 @hookimpl

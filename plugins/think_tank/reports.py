@@ -54,6 +54,12 @@ def _adopted_by_body(context):
     return _complete(count_by(context, "proposal", group_by=("body",), where={"adopted": "true"}), "body", BODIES)
 
 
+def unit_totals(context) -> dict[str, int]:
+    """The by-unit report's three figures added up over ``context.tenant_ids`` (the 工作台 panel)."""
+    rows = _rollup(context)
+    return {key: sum(row[key] for row in rows) for key in ("suggestions", "reports", "adopted_proposals")}
+
+
 def _rollup(context):
     """Per unit: suggestions, industry reports and adopted proposals (three grouped counts)."""
     suggestions = count_by(context, "suggestion", group_by=("tenant",))

@@ -165,9 +165,9 @@ def test_the_page_stacks_the_chart_and_the_workbook_carries_the_parameter_and_th
     assert '"stacked": true' in page
     workbook = load_workbook(io.BytesIO(viewer.get("/jinan/reports/annual.submission.xlsx?year=2025").data))
     sheet = workbook.active
-    assert sheet.cell(1, 1).value == "年报提交情况" and "2025" in sheet.cell(2, 1).value
+    assert sheet.cell(1, 1).value == "年报提交情况（本级及下级）" and "2025" in sheet.cell(2, 1).value
     assert [cell.value for cell in sheet[4]] == ["单位", "协会商会", "已提交", "未提交", "提交率", "收入合计（元）"]
-    assert [cell.value for cell in sheet[sheet.max_row]] == ["合计", 3, 1, 2, None, 3000]
+    assert [cell.value for cell in sheet[sheet.max_row]] == ["合计（本级及下级）", 3, 1, 2, None, 3000]
 
 
 @installed

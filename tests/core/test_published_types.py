@@ -82,11 +82,15 @@ def test_a_district_lists_the_citys_entries_beside_its_own_with_their_source(log
     assert "来源" in page and "济南市" in page and "历下区" in page
 
 
-def test_the_city_sees_only_what_it_keeps_and_no_source_column(login_client, catalogue):
-    page = login_client("jinan", "viewer").get("/jinan/entities/catalogue_situation/").get_data(as_text=True)
-    assert "出借证书印章" in page
-    assert "历下自定情形" not in page and "市中自定情形" not in page
-    assert "来源" not in page
+def test_the_city_keeps_its_own_and_reads_the_districts_entries_with_their_unit(login_client, catalogue):
+    city = login_client("jinan", "viewer")
+    own = city.get("/jinan/entities/catalogue_situation/", query_string={"scope": "own"}).get_data(as_text=True)
+    assert "出借证书印章" in own
+    assert "历下自定情形" not in own and "市中自定情形" not in own
+    assert "<th>来源</th>" not in own and "<th>所属单位</th>" not in own
+    whole = city.get("/jinan/entities/catalogue_situation/").get_data(as_text=True)
+    assert "出借证书印章" in whole and "历下自定情形" in whole and "市中自定情形" in whole
+    assert "<th>所属单位</th>" in whole
 
 
 def test_a_district_opens_the_citys_entry_read_only(login_client, catalogue):

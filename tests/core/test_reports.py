@@ -93,7 +93,8 @@ def test_the_page_shows_the_table_the_total_and_the_chart(login_client, director
     page = login_client("lixia", "viewer").get(STATUS.format(slug="lixia"))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "协会商会按状态统计" in html and "整改中" in html and "合计" in html and "66.7%" in html
+    assert "协会商会按状态统计" in html and "整改中" in html and "合计（本级）" in html and "66.7%" in html
+    assert "<title>协会商会按状态统计（本级） · 历下区 · 泉汇</title>" in html
     # the chart: the vendored Chart.js, a static script, and the data in a JSON island
     assert "vendor/chartjs/chart.umd.min.js" in html and "reports.js" in html
     island = re.search(r'<script type="application/json" id="report-chart-data">(.*?)</script>', html, re.S)
@@ -159,6 +160,7 @@ def test_the_city_rolls_up_every_district_and_the_total(login_client, directory)
     assert (rows["市中区"]["active"], rows["市中区"]["deregistered"], rows["市中区"]["total"]) == (1, 1, 2)
     assert rows["济南市"]["total"] == 1 and rows["槐荫区"]["total"] == 0
     assert body["total"] == {"tenant": "合计", "active": 4, "rectifying": 1, "deregistered": 1, "revoked": 0, "total": 6}
+    assert body["scope_label"] == "本级及下级"
     assert list(rows)[:3] == ["济南市", "历下区", "市中区"]  # tree order
 
 
@@ -166,6 +168,9 @@ def test_the_city_may_count_only_its_own(login_client, directory):
     body = login_client("jinan", "viewer").get(STATUS_API.format(slug="jinan") + "?scope=own").json
     assert body["rollup"] is False
     assert {row["status"]: row["count"] for row in body["rows"]}["正常"] == 1 and body["total"]["count"] == 1
+    assert body["scope_label"] == "本级"
+    page = login_client("jinan", "viewer").get(STATUS.format(slug="jinan") + "?scope=own").get_data(as_text=True)
+    assert "<title>协会商会按状态统计（本级） · 济南市 · 泉汇</title>" in page and "合计（本级）" in page
 
 
 def test_category_and_chain_roll_up_over_the_subtree(login_client, directory):
@@ -241,12 +246,12 @@ def test_the_excel_download_has_the_title_the_header_and_typed_rows(login_client
     assert "attachment" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.title == "协会商会按状态统计"
-    assert sheet.cell(1, 1).value == "协会商会按状态统计"
+    assert sheet.cell(1, 1).value == "协会商会按状态统计（本级及下级）"
     assert "济南市" in sheet.cell(2, 1).value and "本级及下级" in sheet.cell(2, 1).value
     rows = list(sheet.iter_rows(min_row=HEADER_ROW, values_only=True))
     assert rows[0] == ("单位", "正常", "整改中", "注销", "撤销", "合计")
     assert rows[2] == ("历下区", 2, 1, 0, 0, 3)  # numbers, not text
-    assert rows[-1] == ("合计", 4, 1, 1, 0, 6)
+    assert rows[-1] == ("合计（本级及下级）", 4, 1, 1, 0, 6)
     assert len(rows) == 1 + 13 + 1
 
 
@@ -431,3 +436,10 @@ def test_a_report_name_declared_twice_keeps_the_first(app):
     registry = ReportRegistry(PluginRegistry([twin]))
     assert registry.reports["association_status"].plugin == "core"
     assert registry.get("association_status", frozenset({"twin"})) is None
+
+
+def test_the_reports_index_is_grouped_by_the_plugin_that_provides_them(login_client, directory):
+    page = login_client("lixia", "viewer").get("/lixia/reports/").get_data(as_text=True)
+    groups = re.findall(r'data-testid="report-group">\s*<h2>(.*?)</h2>(.*?)</section>', page, re.S)
+    assert [title for title, _ in groups] == ["平台核心"]
+    assert "协会商会按状态统计" in groups[0][1]

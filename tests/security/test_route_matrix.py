@@ -96,6 +96,8 @@ MEMBER_NOT_FOUND_PAGE = statuses(302, 404, 404, 404, 404, 404, 404)
 MEMBER_NOT_FOUND_API = statuses(401, 404, 404, 404, 404, 404, 404)
 #: Admin changes by plain form post answer 303 back to the page.
 ADMIN_CHANGE = statuses(302, 403, 403, 303, 404, 303, 403)
+#: A page that sends every member on to another page of the tenant (switching tenant).
+MEMBER_REDIRECT = statuses(302, 303, 303, 303, 404, 303, 303)
 #: The signed-in user's own pages (API tokens) exist only in the home tenant: the city's
 #: admin visiting lixia gets 404 there, like the sibling.
 OWN_PAGE = statuses(302, 200, 200, 200, 404, 404, 200)
@@ -122,6 +124,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.login", "GET"): Route({}, statuses(200, 302, 302, 302, 302, 302, 302)),
     # The tenant shell and the core's admin pages.
     ("shell.dashboard", "GET"): Route(LIXIA, MEMBER_PAGE),
+    ("shell.switch", "GET"): Route(LIXIA, MEMBER_REDIRECT),
     ("admin.plugins", "GET"): Route(LIXIA, ADMIN_PAGE),
     ("admin.users", "GET"): Route(LIXIA, ADMIN_PAGE),
     ("admin.audit_log", "GET"): Route(LIXIA, ADMIN_PAGE),

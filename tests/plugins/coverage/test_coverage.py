@@ -161,6 +161,20 @@ def test_the_dashboard_shows_both_rates(app, db_session, login_client):
     assert "组织覆盖 <strong>1</strong>" in page and "50.0%" in page
 
 
+def test_the_city_dashboard_shows_the_whole_citys_coverage_and_its_own_on_the_switch(app, db_session, login_client):
+    city_first, _ = associations("jinan", 2)
+    lixia_first, _, _ = associations("lixia", 3)
+    create("jinan", "party_org", name="市级党支部", kind="党支部", association=city_first)
+    create("lixia", "party_org", name="历下党支部", kind="党支部", association=lixia_first)
+    client = login_client("jinan", "viewer")
+    whole = client.get("/jinan/").get_data(as_text=True)
+    panel = whole.split('data-plugin="coverage"')[1].split("</article>")[0]
+    assert "（全市）" in panel and "在册协会 <strong>5</strong>" in panel and "组织覆盖 <strong>2</strong>" in panel
+    assert "40.0%" in panel
+    own = client.get("/jinan/?scope=own").get_data(as_text=True).split('data-plugin="coverage"')[1].split("</article>")[0]
+    assert "（本级）" in own and "在册协会 <strong>2</strong>" in own and "50.0%" in own
+
+
 @pytest.mark.enable_plugins("coverage", tenants=["jinan", "shizhong"])
 def test_disabled_in_a_district_its_reports_answer_404_there(app, db_session, login_client):
     client = login_client("lixia", "admin")

@@ -194,3 +194,22 @@ def test_a_district_that_enabled_first_keeps_its_values_when_the_city_enables(ap
         names = [f.name for f in service.type("association").fields]
         assert names.count("matching_capacity") == 1
         assert service.get(service.type("association"), record.id).data["matching_capacity"] == 3
+
+
+def test_the_city_cockpit_adds_up_the_districts_projects_and_investment(app, db_session, login_client, tenant):
+    for slug, amount in (("jinan", "1000000.50"), ("lixia", "2500000"), ("shizhong", "300000")):
+        place = tenant(slug)
+        with use_scope(db_session, TenantScope.of(place)):
+            service = service_for(place)
+            association = service.create(service.type("association"), {
+                "name": f"{place.name}对接协会", "uscc": make("5", "1", place.code, 77), "category": "行业协会"})
+            service.create(service.type("project"), {
+                "title": f"{place.name}落地项目", "association": association.id, "district": "历下区",
+                "amount": amount, "signed_on": "2026-05-01"})
+            service.commit()
+    city = login_client("jinan", "viewer")
+    whole = city.get("/jinan/").get_data(as_text=True).split('data-plugin="matching"')[1].split("</article>")[0]
+    assert "（全市）" in whole
+    assert 'data-testid="projects">3<' in whole and 'data-testid="amount">3,800,000.50<' in whole
+    own = city.get("/jinan/?scope=own").get_data(as_text=True).split('data-plugin="matching"')[1].split("</article>")[0]
+    assert "（本级）" in own and 'data-testid="amount">1,000,000.50<' in own

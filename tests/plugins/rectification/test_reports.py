@@ -128,3 +128,24 @@ def test_revocation_lowers_the_coverage_denominator(login_client, db_session, wo
     assert active() == 2  # a warning keeps the registration
     fire(staff, "lixia", new_case(db_session, "lixia", world["软件协会"]), to_measure(world, "撤销登记"))
     assert active() == 1
+
+
+def panel(page: str) -> str:
+    return page.split('data-plugin="rectification"')[1].split("</article>")[0]
+
+
+@pytest.mark.enable_plugins("rectification", tenants=["jinan", "lixia", "shizhong"])
+def test_the_city_cockpit_counts_every_districts_overdue_case(login_client, db_session, world):
+    late = [("verify", {}), ("confirm", {"situation": world["未按期换届"]}), ("rectify", {"deadline": "2024-05-01"})]
+    fire(login_client("lixia", "editor"), "lixia", new_case(db_session, "lixia", world["软件协会"]), late)
+    fire(login_client("shizhong", "editor"), "shizhong", new_case(db_session, "shizhong", world["物流协会"]), late)
+    new_case(db_session, "lixia", world["餐饮商会"], title="尚是线索")
+    city = login_client("jinan", "viewer")
+    whole = panel(city.get("/jinan/").get_data(as_text=True))
+    assert "（全市）" in whole and "逾期未整改 <strong>2</strong>" in whole
+    assert "整改中 <strong>2</strong>" in whole and "线索 <strong>1</strong>" in whole
+    assert overview(city, "jinan")["逾期未整改(案件)"] == 2  # the roll-up report agrees
+    own = panel(city.get("/jinan/?scope=own").get_data(as_text=True))
+    assert "（本级）" in own and "逾期未整改 <strong>0</strong>" in own
+    district = panel(login_client("lixia", "viewer").get("/lixia/").get_data(as_text=True))
+    assert "逾期未整改 <strong>1</strong>" in district

@@ -283,3 +283,17 @@ def test_who_reaches_the_boards(login_client, software_account):
         assert elsewhere.get(f"/huaiyin/think_tank/{path}").status_code == 404  # not enabled there
     assert viewer.get("/lixia/think_tank/static/think_tank/think_tank.css").status_code == 200
     assert elsewhere.get("/huaiyin/think_tank/static/think_tank/think_tank.css").status_code == 404
+
+
+def test_the_city_cockpit_counts_the_adopted_proposals_of_every_district(login_client):
+    for slug, adopted in (("jinan", ("true", "false")), ("lixia", ("true", "true")), ("shizhong", ("false",))):
+        editor = login_client(slug, "editor")
+        for number, flag in enumerate(adopted):
+            assert editor.post(f"/{slug}/entities/proposal/", data={
+                "title": f"{slug}第{number}号提案", "person": "王建国", "body": "政协", "level": "市级", "year": "2025",
+                "adopted": flag}, headers=HX).status_code == 204
+    city = login_client("jinan", "viewer")
+    whole = city.get("/jinan/").get_data(as_text=True).split('data-plugin="think_tank"')[1].split("</article>")[0]
+    assert "（全市）" in whole and 'data-testid="adopted">3<' in whole
+    own = city.get("/jinan/?scope=own").get_data(as_text=True).split('data-plugin="think_tank"')[1].split("</article>")[0]
+    assert "（本级）" in own and 'data-testid="adopted">1<' in own
