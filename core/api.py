@@ -20,6 +20,7 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
+from .entities.rights import STAFF
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
 from .plugin_state import enabled_in
@@ -64,6 +65,7 @@ def current_tenant() -> Tenant:
 
 __all__ = [
     "API_VERSION",
+    "STAFF",
     "SYSTEM",
     "Base",
     "BigId",

@@ -42,6 +42,7 @@ from . import current_service, openapi
 from .definitions import EntityType
 from .models import Entity
 from .query import QueryError, search
+from .rights import SYSTEM, FieldRights, rights_of
 from .service import Conflict, Forbidden, Invalid, NotFound
 from .workflows import available_transitions
 
@@ -242,14 +243,15 @@ def transition_entity(tenant, type_name, entity_id, name):
 
 
 def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
-    """One record as the API shows it: every current field of the type (absent ones as
-    null); values of retired fields stay stored but are not shown. A type with a workflow
-    adds ``transitions``: the names of those the caller may fire now."""
+    """One record as the API shows it: every current field of the type the caller may read
+    (absent ones as null); values of retired fields stay stored but are not shown. A type
+    with a workflow adds ``transitions``: the names of those the caller may fire now."""
     data = entity.data or {}
+    readable = _caller_rights().readable(entity_type)
     shown = {
         "id": entity.id,
         "version": entity.version,
-        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name)) for field in entity_type.fields},
+        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name)) for field in readable},
         "created_at": entity.created_at.isoformat(),
         "updated_at": entity.updated_at.isoformat(),
     }
@@ -272,6 +274,13 @@ def _caller():
     if has_request_context() and current_user.is_authenticated:
         return current_user.user
     return None
+
+
+def _caller_rights() -> FieldRights:
+    """The caller's field rights in the request's tenant (the system's outside a request)."""
+    if has_request_context() and "tenant" in g:
+        return rights_of(_caller(), g.tenant)
+    return SYSTEM
 
 
 def etag(entity: Entity) -> str:

@@ -90,7 +90,7 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
 def template(tenant, type_name):
     entity_type = _type(type_name)
     target = tempfile.TemporaryFile()
-    excel.write_template(entity_type, target)
+    excel.write_template(entity_type, target, current_service().rights)
     target.seek(0)
     return _xlsx(target, f"{entity_type.label}-导入模板.xlsx")
 
@@ -101,7 +101,8 @@ def export(tenant, type_name):
     entity_type = _type(type_name)
     target = tempfile.TemporaryFile()
     with current_service().reading(entity_type):
-        excel.write_export(entity_type, _matching(entity_type), target)
+        excel.write_export(entity_type, _matching(entity_type), target,
+                           fields=current_service().rights.readable(entity_type))
     target.seek(0)
     return _xlsx(target, f"{entity_type.label}-{g.tenant.name}-{_stamp()}.xlsx")
 

@@ -32,6 +32,7 @@ from .models import Entity, EntityRevision, EntitySearchText, EntityValue
 from .ownership import owner_of, restricted_association
 from .published import readable_tenant_ids, reading
 from .registry import EntityRegistry, schema_for
+from .rights import FieldRights, refused_fields, rights_of
 from . import workflows
 
 
@@ -54,6 +55,15 @@ class NotFound(EntityError):
 
 class Forbidden(EntityError):
     """The actor may not do this to this record; the message says why, in Chinese."""
+
+
+class FieldsForbidden(Forbidden):
+    """A change to fields the actor may not write (see :mod:`.rights`); ``errors`` maps
+    each to its Chinese refusal, and the message names them all."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("；".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
 
 
 class Invalid(EntityError):
@@ -266,8 +276,7 @@ class EntityService:
     # changes ----------------------------------------------------------
 
     def create(self, entity_type: EntityType, raw: dict[str, Any]) -> Entity:
-        raw = self._for_own_association(entity_type, raw, creating=True)
-        data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
+        data = self._checked_new(entity_type, raw)
         now = utcnow()
         entity = Entity(
             tenant_id=self.tenant.id, type=entity_type.name, data=data, version=1,
@@ -305,7 +314,7 @@ class EntityService:
                         writer.check(raw)
                     else:
                         writer.add(raw)
-                except Invalid as refusal:
+                except (Invalid, FieldsForbidden) as refusal:
                     if not errors:
                         writer.discard()
                         self.rollback()
@@ -326,6 +335,7 @@ class EntityService:
         before = entity.data
         workflows.refuse_state_change(entity_type, raw, before or {})
         data = self.validate(entity_type, self._for_own_association(entity_type, raw), before, entity_id=entity.id)
+        self._refuse_unwritable(entity_type, raw, before, data)
         if data == before:
             return entity
         entity.data = data
@@ -382,6 +392,26 @@ class EntityService:
         refusal = self._keeper_refusal(entity_type)
         if refusal is not None:
             raise Forbidden(refusal)
+
+    @property
+    def rights(self) -> FieldRights:
+        """What this service's actor may read and write, field by field."""
+        return rights_of(self.actor, self.tenant)
+
+    def _checked_new(self, entity_type: EntityType, raw: dict[str, Any]) -> dict:
+        """The data a new record stores for ``raw``, refused as :meth:`create` refuses it."""
+        given = raw
+        raw = self._for_own_association(entity_type, raw, creating=True)
+        data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
+        self._refuse_unwritable(entity_type, given, None, data)
+        return data
+
+    def _refuse_unwritable(self, entity_type: EntityType, given: dict[str, Any], before: dict[str, Any] | None,
+                           after: dict[str, Any]) -> None:
+        """The one check of field rights on writes: creation, change, import and batch edits."""
+        refused = refused_fields(self.rights, entity_type, clean_input(entity_type, given), before, after)
+        if refused:  # the error handler rolls back and audits the denial
+            raise FieldsForbidden(refused)
 
     def _for_own_association(self, entity_type: EntityType, raw: dict[str, Any], *, creating: bool = False) -> dict:
         """An association account files records for its own association only; no one
@@ -575,9 +605,7 @@ class BulkWriter:
 
     def check(self, raw: dict[str, Any]) -> dict[str, Any]:
         """The data :meth:`add` would store for ``raw``, without holding it; raises :class:`Invalid`."""
-        service, entity_type = self.service, self.entity_type
-        raw = service._for_own_association(entity_type, raw, creating=True)
-        return service.validate(entity_type, workflows.initial_state(entity_type, raw))
+        return self.service._checked_new(self.entity_type, raw)
 
     def add(self, raw: dict[str, Any]) -> None:
         before = self.reads

@@ -37,7 +37,7 @@ ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore"
 @bp.context_processor
 def _helpers():
     return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label,
-            "size_text": files.size_text}
+            "size_text": files.size_text, "field_rights": lambda: current_service().rights}
 
 
 def _action_label(entity_type: EntityType, action: str) -> str:
@@ -85,10 +85,11 @@ def _list_arguments(entity_type: EntityType) -> dict:
 
 
 def _columns(entity_type: EntityType) -> list:
+    rights = current_service().rights
     chosen = request.args.getlist("col")
     if chosen:
-        return [f for f in entity_type.fields if f.name in chosen and f.name != entity_type.title_field]
-    return list(entity_type.listed_fields)
+        return [f for f in rights.readable(entity_type) if f.name in chosen and f.name != entity_type.title_field]
+    return [f for f in entity_type.listed_fields if rights.may_read(f)]
 
 
 @bp.get("/<type_name>/")
@@ -105,7 +106,8 @@ def index(tenant, type_name):
         "entity_type": entity_type, "result": result, "columns": _columns(entity_type), "sources": _sources(entity_type),
         "may_create": current_service().may_create(entity_type),
         "arguments": arguments, "error": error,
-        "filter_fields": [f for f in entity_type.indexed_fields if f.kind in ("choice", "multi_choice")],
+        "filter_fields": [f for f in entity_type.indexed_fields
+                          if f.kind in ("choice", "multi_choice") and current_service().rights.may_read(f)],
     }
     if is_htmx() and request.headers.get("HX-Target") == "entity-table":
         return render_block("entities/list.html", "table", **context)
@@ -127,8 +129,8 @@ def new(tenant, type_name):
 @require_permission("entities.edit")
 def create(tenant, type_name):
     entity_type = _type(type_name)
-    raw = form_input(entity_type, request.form)
     service = current_service()
+    raw = form_input(entity_type, request.form, service.rights)
     refused = attach_files(entity_type, raw, None)
     if refused:
         return refused
@@ -263,8 +265,8 @@ def edit(tenant, type_name, entity_id):
 def update(tenant, type_name, entity_id):
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id)
-    raw = form_input(entity_type, request.form)
     service = current_service()
+    raw = form_input(entity_type, request.form, service.rights)
     try:
         expected = int(request.form.get("version", ""))
     except ValueError:

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from core.api import EntityType, Field
+from core.api import STAFF, EntityType, Field
 
 #: 自己的党组织(组织覆盖):党委、党总支、党支部,以及联合党支部。
 OWN_KINDS = ("党委", "党总支", "党支部")
@@ -38,7 +38,7 @@ PARTY_ORG = EntityType(
         Field("cross_serving", "双向进入、交叉任职人数", kind="integer", minimum=0, maximum=1000, indexed=True,
               help="党员负责人进入理事会、理事会成员进入党组织班子的人数"),
         Field("standard_score", "规范化建设得分", kind="integer", minimum=0, maximum=100, indexed=True,
-              help="0-100 分"),
+              help="0-100 分", write_roles=STAFF),
         Field("standard_items", "已达标的规范化建设事项", kind="multi_choice", vocabulary=STANDARD_ITEMS_VOCABULARY,
               indexed=True),
         Field("six_syncs", "已落实的“六个同步”", kind="multi_choice", vocabulary=SIX_SYNCS_VOCABULARY, indexed=True),
