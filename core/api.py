@@ -20,6 +20,7 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
+from .entities.confirmation import counted
 from .entities.rights import STAFF
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound
 from .migrations.rls import enable_tenant_rls
@@ -104,6 +105,7 @@ __all__ = [
     "command_tenants",
     "count_by",
     "count_by_month",
+    "counted",
     "current_service",
     "current_tenant",
     "current_user",

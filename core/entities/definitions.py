@@ -261,6 +261,9 @@ class EntityType:
     kept_by: tuple[str, ...] = ()
     #: Taken out of use (a built type its tenant retired): no new records, the others readable.
     retired: bool = False
+    #: What association accounts file counts in figures only once the staff confirm it
+    #: (see :mod:`core.entities.confirmation`).
+    needs_confirmation: bool = False
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):

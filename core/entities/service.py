@@ -25,6 +25,7 @@ from ..plugins import HookRelay
 from ..tenancy import ScopeError, Tenant, system_scope
 from . import files, uscc
 from .bulk_sql import insert_rows, is_postgresql, reserve_ids
+from .confirmation import PENDING, is_pending
 from .data_versions import note_change
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
@@ -41,6 +42,8 @@ CONFIRM = "_confirm"
 #: In stored data: the confirmed exceptional codes, by field.
 CONFIRMED = "_confirmed"
 CONFIRM_PERMISSION = "entities.confirm_code"
+#: Confirming or rejecting what association accounts filed (see :mod:`.confirmation`).
+CONFIRM_RECORDS_PERMISSION = "entities.confirm"
 #: Records a bulk writer holds before writing them with one statement per table.
 BULK_BATCH = 1000
 
@@ -338,6 +341,9 @@ class EntityService:
         self._refuse_unwritable(entity_type, raw, before, data)
         if data == before:
             return entity
+        data = self._awaiting_confirmation(entity_type, data)
+        if data == before:
+            return entity
         entity.data = data
         entity.owner_id = owner_of(entity_type, entity.id, data)
         return self._save(entity_type, entity, "update", before, data)
@@ -404,7 +410,43 @@ class EntityService:
         raw = self._for_own_association(entity_type, raw, creating=True)
         data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
         self._refuse_unwritable(entity_type, given, None, data)
+        return self._awaiting_confirmation(entity_type, data)
+
+    def _awaiting_confirmation(self, entity_type: EntityType, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` marked 待确认 when an association account files it for a type whose
+        records count only once the staff confirm them (see :mod:`.confirmation`)."""
+        if entity_type.needs_confirmation and restricted_association(self.session) is not None:
+            return {**data, PENDING: True}
         return data
+
+    def confirm(self, entity_type: EntityType, entity: Entity, expected_version: int) -> Entity:
+        """The staff confirm a 待确认 record: from this revision on it counts in figures."""
+        self._refuse_unless_confirmer(entity_type, entity, expected_version)
+        before = entity.data
+        entity.data = {key: value for key, value in before.items() if key != PENDING}
+        audit.record(self.session, "entity.confirmed", tenant_id=self.tenant.id, actor=self.actor,
+                     target=f"{entity_type.name}:{entity.id}")
+        return self._save(entity_type, entity, "confirm", before, entity.data)
+
+    def reject(self, entity_type: EntityType, entity: Entity, expected_version: int, reason: str) -> Entity:
+        """The staff reject a 待确认 record: it is deleted (restorable), with the reason."""
+        self._refuse_unless_confirmer(entity_type, entity, expected_version)
+        reason = (reason or "").strip()
+        if not reason or len(reason) > workflows.REASON_LIMIT:
+            raise Invalid({"reason": [workflows.REASON_REQUIRED if not reason else "原因太长"]})
+        audit.record(self.session, "entity.rejected", tenant_id=self.tenant.id, actor=self.actor,
+                     target=f"{entity_type.name}:{entity.id}", reason=reason[:200])
+        entity.deleted_at = utcnow()
+        self._unproject(entity)
+        return self._save(entity_type, entity, "reject", entity.data, None, project=False, reason=reason)
+
+    def _refuse_unless_confirmer(self, entity_type: EntityType, entity: Entity, expected_version: int) -> None:
+        if not self._may(CONFIRM_RECORDS_PERMISSION) or restricted_association(self.session) is not None:
+            raise Forbidden(f"只有工作人员能确认或退回{entity_type.label}")
+        if entity.version != expected_version:
+            raise Conflict(entity)
+        if not is_pending(entity.data):
+            raise Invalid({"confirmation": [f"这条{entity_type.label}不是待确认的记录"]})
 
     def _refuse_unwritable(self, entity_type: EntityType, given: dict[str, Any], before: dict[str, Any] | None,
                            after: dict[str, Any]) -> None:

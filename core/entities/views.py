@@ -18,6 +18,7 @@ from ..db import session
 from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from . import current_service, files
+from .confirmation import counted, is_pending
 from .definitions import EntityType
 from .forms import display, form_input, form_value, transition_form
 from .models import Entity, EntityValue
@@ -31,13 +32,14 @@ PER_PAGE = 50
 REFERENCE_CHOICES = 500
 
 
-ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复"}
+ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复", "confirm": "确认",
+           "reject": "退回(不予确认)"}
 
 
 @bp.context_processor
 def _helpers():
     return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label,
-            "size_text": files.size_text, "field_rights": lambda: current_service().rights}
+            "size_text": files.size_text, "field_rights": lambda: current_service().rights, "is_pending": is_pending}
 
 
 def _action_label(entity_type: EntityType, action: str) -> str:
@@ -90,6 +92,60 @@ def _columns(entity_type: EntityType) -> list:
     if chosen:
         return [f for f in rights.readable(entity_type) if f.name in chosen and f.name != entity_type.title_field]
     return [f for f in entity_type.listed_fields if rights.may_read(f)]
+
+
+@bp.get("/pending")
+@require_permission("entities.confirm")
+def pending(tenant):
+    """待确认: what association accounts filed of types that count only once confirmed."""
+    return _pending_page()
+
+
+def _pending_page(message: str = "", status: int = 200):
+    service = current_service()
+    types = {t.name: t for t in service.types() if t.needs_confirmation}
+    waiting = session.scalars(
+        select(Entity).where(Entity.tenant_id == g.tenant.id, Entity.type.in_(tuple(types)),
+                             Entity.deleted_at.is_(None), ~counted(Entity.data)).order_by(Entity.created_at, Entity.id)
+    ).all()
+    rows = [(types[entity.type], entity) for entity in waiting]
+    return render_template("entities/pending.html", rows=rows, message=message), status
+
+
+@bp.post("/<type_name>/<int:entity_id>/confirm")
+@require_permission("entities.confirm")
+def confirm(tenant, type_name, entity_id):
+    return _settle(type_name, entity_id, lambda service, entity_type, entity, version: service.confirm(
+        entity_type, entity, version))
+
+
+@bp.post("/<type_name>/<int:entity_id>/reject")
+@require_permission("entities.confirm")
+def reject(tenant, type_name, entity_id):
+    reason = request.form.get("reason", "")
+    return _settle(type_name, entity_id, lambda service, entity_type, entity, version: service.reject(
+        entity_type, entity, version, reason))
+
+
+def _settle(type_name: str, entity_id: int, act):
+    """Confirm or reject one 待确认 record, then show the list again (with why, if refused)."""
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    service = current_service()
+    title = entity.data.get(entity_type.title_field)
+    try:
+        act(service, entity_type, entity, int(request.form.get("version", "")))
+    except ValueError:
+        abort(400, "表单缺少版本号,请刷新页面后重试。")
+    except Conflict:
+        service.rollback()
+        return _pending_page(message=f"「{title}」在您查看之后已被修改，请看清后再操作。", status=409)
+    except Invalid as refusal:
+        service.rollback()
+        messages = "；".join(m for ms in refusal.errors.values() for m in ms)
+        return _pending_page(message=f"「{title}」没有处理：{messages}", status=422)
+    service.commit()
+    return redirect_to(url_for("entities.pending"))
 
 
 @bp.get("/<type_name>/")

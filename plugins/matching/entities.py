@@ -113,6 +113,7 @@ INTENTION = EntityType(
     label="合作意向",
     title_field="title",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入统计
     fields=(
         Field("title", "意向名称", required=True, indexed=True, listed=True, max_length=200),
         Field("association", "协会商会", kind="reference", target="association", required=True, indexed=True,
@@ -131,6 +132,7 @@ PROJECT = EntityType(
     label="落地项目",
     title_field="title",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入统计
     fields=(
         Field("title", "项目名称", required=True, indexed=True, listed=True, max_length=200),
         Field("association", "协会商会", kind="reference", target="association", required=True, indexed=True,

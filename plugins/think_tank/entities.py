@@ -126,6 +126,7 @@ PROPOSAL = EntityType(
     label="建议提案",
     description="协会商会中的人大代表、政协委员(两代表一委员)提出的建议和提案",
     title_field="title",
+    needs_confirmation=True,
     fields=(
         Field("title", "题目", required=True, indexed=True, listed=True, max_length=100),
         Field("person", "代表委员", required=True, indexed=True, listed=True, max_length=40),
