@@ -39,6 +39,7 @@ from .definitions import (
 from .fields import TEXT_LIMITS, marshmallow_field
 from .models import CustomField, Entity, EntityValue
 from .record_types import PLUGIN as BUILT_TYPES_PLUGIN, RecordType
+from .rights import AUDIENCES, KEPT, audience
 
 CHOICE_KINDS = ("choice", "multi_choice")
 NUMBER_KINDS = ("integer", "decimal", "money")
@@ -51,7 +52,8 @@ CHOICE_LIMIT = 50
 MAX_CHOICES = 200
 TRUE_VALUES = ("1", "on", "true", "yes", "y")
 #: The inputs an edit may change; name, kind and (for references) target are fixed.
-EDITABLE = ("label", "help", "required", "default", "choices", "indexed", "listed", "max_length", "minimum", "maximum")
+EDITABLE = ("label", "help", "required", "default", "choices", "indexed", "listed", "max_length", "minimum", "maximum",
+            "read_roles", "write_roles", "own_tier_only")
 
 
 class DesignError(Exception):
@@ -491,6 +493,16 @@ class FieldDesigner:
             if "minimum" in values and "maximum" in values and values["minimum"] > values["maximum"]:
                 errors["maximum"] = "最大值不能小于最小值"
 
+        for key in ("read_roles", "write_roles"):
+            chosen = _text(form, key)
+            if chosen == KEPT and existing is not None:
+                values[key] = getattr(existing, key)
+            elif chosen in AUDIENCES:
+                values[key] = AUDIENCES[chosen][1]
+            else:
+                errors[key] = "请从列表中选择"
+        values["own_tier_only"] = _flag(form, "own_tier_only")
+
         if errors:
             raise DesignError(errors)
         try:
@@ -589,6 +601,8 @@ def field_form(field: Field) -> dict[str, Any]:
         "max_length": "" if field.max_length is None else str(field.max_length),
         "minimum": "" if field.minimum is None else _plain(field.minimum),
         "maximum": "" if field.maximum is None else _plain(field.maximum),
+        "read_roles": audience(field.read_roles), "write_roles": audience(field.write_roles),
+        "own_tier_only": field.own_tier_only,
     }
 
 

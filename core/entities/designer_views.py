@@ -21,7 +21,7 @@ from .fields import TEXT_LIMITS
 bp = Blueprint("field_designer", __name__, url_prefix="/<tenant>/admin/fields")
 
 FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
-             "max_length", "minimum", "maximum")
+             "max_length", "minimum", "maximum", "read_roles", "write_roles", "own_tier_only")
 #: What a field becomes where ``source`` says where it came from.
 SOURCE_TITLES = {"system": "系统字段", "inherited": "上级添加", "own": "本单位添加"}
 

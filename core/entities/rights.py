@@ -20,6 +20,15 @@ from .definitions import EntityType, Field
 #: The roles of the staff who keep records for the tenant: a field only they set is
 #: declared ``write_roles=STAFF``.
 STAFF = ("admin", "editor")
+#: Who reads or writes a field, as the field designer offers it: form value -> (Chinese, roles).
+#: A field whose roles are none of these (declared in code) shows as :data:`KEPT` and keeps them.
+AUDIENCES = {"": ("所有人", ()), "staff": ("仅工作人员（管理员、编辑）", STAFF), "admin": ("仅管理员", ("admin",))}
+KEPT = "kept"
+
+
+def audience(roles: tuple[str, ...]) -> str:
+    """The designer's form value for ``roles``."""
+    return next((key for key, (_, preset) in AUDIENCES.items() if set(preset) == set(roles)), KEPT)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -171,3 +171,24 @@ def test_rights_name_roles_of_the_one_registry():
     with pytest.raises(DefinitionError, match="不能限定查看角色"):
         EntityType("memo", "备忘", fields=(Field("name", "名称", read_roles=("admin",)),))
     assert Field.from_json({"name": "x", "label": "某项", "read_roles": ["admin"]}).read_roles == ("admin",)
+
+
+def test_an_admin_sets_field_rights_in_the_field_designer(app, login_client, api_client, revoked):
+    admin = login_client("lixia", "admin")
+    page = admin.get("/lixia/admin/fields/association").get_data(as_text=True)
+    assert "谁能看到" in page and "谁能填写" in page and "仅工作人员（管理员、编辑）" in page
+    added = admin.post("/lixia/admin/fields/association", headers=HX, data={
+        "name": "inspection", "label": "年检结论", "kind": "text", "read_roles": "staff", "write_roles": "admin"})
+    assert added.status_code == 200, added.get_data(as_text=True)
+    refused = admin.post("/lixia/admin/fields/association", headers=HX, data={
+        "name": "other", "label": "其他", "kind": "text", "read_roles": "everyone"})
+    assert "请从列表中选择" in refused.get_data(as_text=True)
+    url = f"/api/v1/lixia/entities/association/{revoked}"
+    editor = api_client("lixia", "editor")
+    answer = editor.get(url)
+    assert "inspection" in answer.json["data"]
+    assert editor.patch(url, json={"inspection": "合格"}, headers={"If-Match": answer.headers["ETag"]}).status_code == 403
+    account = api_client("lixia", "association", association_id=revoked)
+    assert "inspection" not in account.get(url).json["data"]
+    edit = admin.get("/lixia/admin/fields/association/inspection/edit").get_data(as_text=True)
+    assert '<option value="staff" selected>' in edit and '<option value="admin" selected>' in edit
