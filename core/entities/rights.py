@@ -74,20 +74,17 @@ def rights_of(actor, tenant) -> FieldRights:
 
 
 def refused_fields(rights: FieldRights, entity_type: EntityType, given: dict[str, Any],
-                   before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[str]]:
-    """The fields this change sets though ``rights`` do not let it, each with its Chinese
-    refusal. A new record (``before`` None) sets a field it gives a value; a change sets
-    a field whose stored value it changes, so a form or an API client that sends back a
-    read-only value unchanged is not refused."""
+                   before: dict[str, Any] | None) -> dict[str, list[str]]:
+    """The fields of ``given`` (values as they would be stored) that this change sets though
+    ``rights`` do not let it, each with its Chinese refusal. A new record (``before`` None)
+    sets a field it gives a value; a change sets a field whose stored value it changes, so
+    a form or an API client that sends back a read-only value unchanged is not refused."""
     refused = {}
     for field in entity_type.fields:
-        if rights.may_write(field):
+        if field.name not in given or rights.may_write(field):
             continue
-        if before is None:
-            sets = given.get(field.name) not in (None, "", [])
-        else:
-            sets = after.get(field.name) != before.get(field.name)
-        if sets:
+        value = given[field.name]
+        if value not in (None, "", []) if before is None else value != before.get(field.name):
             refused[field.name] = [refusal(rights, field)]
     return refused
 

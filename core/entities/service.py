@@ -337,8 +337,8 @@ class EntityService:
             raise Conflict(entity)
         before = entity.data
         workflows.refuse_state_change(entity_type, raw, before or {})
+        self._refuse_unwritable(entity_type, raw, before)
         data = self.validate(entity_type, self._for_own_association(entity_type, raw), before, entity_id=entity.id)
-        self._refuse_unwritable(entity_type, raw, before, data)
         if data == before:
             return entity
         data = self._awaiting_confirmation(entity_type, data)
@@ -406,10 +406,9 @@ class EntityService:
 
     def _checked_new(self, entity_type: EntityType, raw: dict[str, Any]) -> dict:
         """The data a new record stores for ``raw``, refused as :meth:`create` refuses it."""
-        given = raw
         raw = self._for_own_association(entity_type, raw, creating=True)
+        self._refuse_unwritable(entity_type, raw, None)
         data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
-        self._refuse_unwritable(entity_type, given, None, data)
         return self._awaiting_confirmation(entity_type, data)
 
     def _awaiting_confirmation(self, entity_type: EntityType, data: dict[str, Any]) -> dict[str, Any]:
@@ -448,10 +447,23 @@ class EntityService:
         if not is_pending(entity.data):
             raise Invalid({"confirmation": [f"这条{entity_type.label}不是待确认的记录"]})
 
-    def _refuse_unwritable(self, entity_type: EntityType, given: dict[str, Any], before: dict[str, Any] | None,
-                           after: dict[str, Any]) -> None:
-        """The one check of field rights on writes: creation, change, import and batch edits."""
-        refused = refused_fields(self.rights, entity_type, clean_input(entity_type, given), before, after)
+    def _refuse_unwritable(self, entity_type: EntityType, given: dict[str, Any], before: dict[str, Any] | None) -> None:
+        """The one check of field rights on writes (creation, change, import and batch edits),
+        before validation: a refused right is the answer, whatever else is wrong. A given
+        value is compared with the stored one as validation would store it."""
+        rights = self.rights
+        unwritable = {f.name for f in entity_type.fields if f.name in given and not rights.may_write(f)}
+        if not unwritable:
+            return
+        asked = clean_input(entity_type, {name: given[name] for name in unwritable})
+        stored = asked
+        if before is not None:
+            schema = schema_for(_keeping_previous_choices(entity_type, before))
+            try:
+                stored = schema.dump(schema.load(asked, partial=True))
+            except ValidationError:
+                pass  # a value validation refuses is no stored value: a change
+        refused = refused_fields(rights, entity_type, stored, before)
         if refused:  # the error handler rolls back and audits the denial
             raise FieldsForbidden(refused)
 
