@@ -84,6 +84,10 @@ def list_entities(tenant, type_name):
         page = _int_argument("page", 1)
         per_page = _int_argument("per_page", PER_PAGE)
         filters = {key: args.getlist(key) for key in args if key not in LIST_PARAMETERS}
+        hidden = _caller_rights().hidden(entity_type)
+        for key in (*filters, (args.get("sort") or "").lstrip("-")):
+            if key.split("__")[0] in hidden:
+                raise QueryError(key.split("__")[0], "没有这个字段")
         result = search(
             session, entity_type, tenant=g.tenant, q=args.get("q"), filters=filters,
             sort=args.get("sort"), page=page, per_page=per_page,

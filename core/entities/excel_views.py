@@ -117,10 +117,10 @@ def _matching(entity_type: EntityType):
     """The live records of the list the user sees (its ``q``, filters and sort), streamed."""
     indexed = {f.name for f in entity_type.indexed_fields}
     filters = {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}
+    filters, sort = current_service().rights.list_arguments(entity_type, filters, request.args.get("sort") or None)
     try:
         statement = query.matching(
-            session, entity_type, tenant=g.tenant, q=request.args.get("q"), filters=filters,
-            sort=request.args.get("sort") or None,
+            session, entity_type, tenant=g.tenant, q=request.args.get("q"), filters=filters, sort=sort,
         )
     except query.QueryError as refusal:
         abort(422, f"筛选条件有误:{refusal.message}")

@@ -56,10 +56,15 @@ class FieldRights:
     def readable(self, entity_type: EntityType) -> tuple[Field, ...]:
         return tuple(f for f in entity_type.fields if self.may_read(f))
 
-    def readable_data(self, entity_type: EntityType, data: dict[str, Any]) -> dict[str, Any]:
-        """``data`` without the values of fields this actor may not read."""
-        hidden = {f.name for f in entity_type.fields if not self.may_read(f)}
-        return {key: value for key, value in data.items() if key not in hidden}
+    def hidden(self, entity_type: EntityType) -> frozenset[str]:
+        """The names of the fields this actor may not read: nor filter nor sort by them."""
+        return frozenset(f.name for f in entity_type.fields if not self.may_read(f))
+
+    def list_arguments(self, entity_type: EntityType, filters: dict[str, Any], sort: str | None) -> tuple[dict, str | None]:
+        """A list's filters and sort without those on fields this actor may not read."""
+        hidden = self.hidden(entity_type)
+        kept = {key: value for key, value in filters.items() if key.split("__")[0] not in hidden}
+        return kept, None if sort and sort.lstrip("-") in hidden else sort
 
 
 #: The system's rights: every field.

@@ -803,8 +803,10 @@ def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, dat
 
 
 def search_rows(entity_type: EntityType, projections: list[dict]) -> list[dict]:
-    """The entity_search_texts row of one record (none without text) from its projection rows."""
-    texts = [row["text_value"] for row in projections if row["text_value"] is not None]
+    """The entity_search_texts row of one record (none without text) from its projection rows.
+    A field only some roles read is left out: the search box would tell the others what it holds."""
+    hidden = {f.name for f in entity_type.fields if f.read_roles}
+    texts = [row["text_value"] for row in projections if row["text_value"] is not None and row["field"] not in hidden]
     if not texts:
         return []
     first = projections[0]

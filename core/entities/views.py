@@ -82,8 +82,9 @@ def _list_arguments(entity_type: EntityType) -> dict:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    return {"q": request.args.get("q", "").strip() or None, "filters": filters,
-            "sort": request.args.get("sort") or None, "page": page, "per_page": PER_PAGE}
+    filters, sort = current_service().rights.list_arguments(entity_type, filters, request.args.get("sort") or None)
+    return {"q": request.args.get("q", "").strip() or None, "filters": filters, "sort": sort, "page": page,
+            "per_page": PER_PAGE}
 
 
 def _columns(entity_type: EntityType) -> list:

@@ -192,3 +192,23 @@ def test_an_admin_sets_field_rights_in_the_field_designer(app, login_client, api
     assert "inspection" not in account.get(url).json["data"]
     edit = admin.get("/lixia/admin/fields/association/inspection/edit").get_data(as_text=True)
     assert '<option value="staff" selected>' in edit and '<option value="admin" selected>' in edit
+
+
+def test_no_one_finds_records_by_what_they_may_not_read(app, db_session, tenant, login_client, api_client, revoked):
+    lixia = tenant("lixia")
+    with use_scope(db_session, TenantScope.of(lixia)):
+        row = db_session.scalar(select(CustomField).where(CustomField.name == "staff_note"))
+        row.definition = {**NOTE, "indexed": True}
+        db_session.commit()
+        service = service_for(lixia)
+        service.reproject(service.type("association"))
+        service.commit()
+    viewer = api_client("lixia", "viewer")
+    refused = viewer.get("/api/v1/lixia/entities/association?staff_note=多次未年检，已移交执法")
+    assert refused.status_code == 422 and refused.json["error"]["fields"] == {"staff_note": ["没有这个字段"]}
+    assert viewer.get("/api/v1/lixia/entities/association?sort=-staff_note").status_code == 422
+    assert viewer.get("/api/v1/lixia/entities/association?q=移交执法").json["total"] == 0
+    editor = api_client("lixia", "editor")
+    assert editor.get("/api/v1/lixia/entities/association?staff_note=多次未年检，已移交执法").json["total"] == 1
+    page = login_client("lixia", "viewer").get("/lixia/entities/association/?staff_note=不存在的备注")
+    assert "济南市某某协会" in page.get_data(as_text=True)
