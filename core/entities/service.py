@@ -342,8 +342,6 @@ class EntityService:
         if data == before:
             return entity
         data = self._awaiting_confirmation(entity_type, data)
-        if data == before:
-            return entity
         entity.data = data
         entity.owner_id = owner_of(entity_type, entity.id, data)
         return self._save(entity_type, entity, "update", before, data)
@@ -440,7 +438,9 @@ class EntityService:
         return self._save(entity_type, entity, "reject", entity.data, None, project=False, reason=reason)
 
     def _refuse_unless_confirmer(self, entity_type: EntityType, entity: Entity, expected_version: int) -> None:
-        if not self._may(CONFIRM_RECORDS_PERMISSION) or restricted_association(self.session) is not None:
+        """The staff (or the system) settle a 待确认 record, at the version they saw."""
+        if self.actor is not None and (not self._may(CONFIRM_RECORDS_PERMISSION)
+                                       or restricted_association(self.session) is not None):
             raise Forbidden(f"只有工作人员能确认或退回{entity_type.label}")
         if entity.version != expected_version:
             raise Conflict(entity)

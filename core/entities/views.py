@@ -33,7 +33,7 @@ REFERENCE_CHOICES = 500
 
 
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复", "confirm": "确认",
-           "reject": "退回(不予确认)"}
+           "reject": "退回（不予确认）"}
 
 
 @bp.context_processor
@@ -135,9 +135,11 @@ def _settle(type_name: str, entity_id: int, act):
     service = current_service()
     title = entity.data.get(entity_type.title_field)
     try:
-        act(service, entity_type, entity, int(request.form.get("version", "")))
+        version = int(request.form.get("version", ""))
     except ValueError:
-        abort(400, "表单缺少版本号,请刷新页面后重试。")
+        abort(400, "表单缺少版本号，请刷新页面后重试。")
+    try:
+        act(service, entity_type, entity, version)
     except Conflict:
         service.rollback()
         return _pending_page(message=f"「{title}」在您查看之后已被修改，请看清后再操作。", status=409)
