@@ -290,7 +290,8 @@ class FieldDesigner:
         audit.record(self.session, "field.changed", tenant_id=self.tenant.id, target=f"{type_name}.{name}",
                      changes=changes)
         outcome = Outcome(field, "changed")
-        if field.indexed != before.indexed:
+        if field.indexed != before.indexed or (field.indexed and bool(field.read_roles) != bool(before.read_roles)):
+            # The search text leaves out a field only some roles read (see service.search_rows).
             outcome.reprojected = self._reproject(type_name)
         if field.required and not before.required:
             outcome.missing = self.missing_count(type_name, field)

@@ -212,3 +212,19 @@ def test_no_one_finds_records_by_what_they_may_not_read(app, db_session, tenant,
     assert editor.get("/api/v1/lixia/entities/association?staff_note=多次未年检，已移交执法").json["total"] == 1
     page = login_client("lixia", "viewer").get("/lixia/entities/association/?staff_note=不存在的备注")
     assert "济南市某某协会" in page.get_data(as_text=True)
+
+
+def test_hiding_a_field_in_the_designer_takes_it_out_of_search(login_client, api_client, revoked):
+    admin = login_client("lixia", "admin")
+    field = {"name": "inspection", "label": "年检结论", "kind": "text", "indexed": "1"}
+    assert admin.post("/lixia/admin/fields/association", headers=HX, data=field).status_code == 200
+    url = f"/api/v1/lixia/entities/association/{revoked}"
+    staff = api_client("lixia", "admin")
+    etag = staff.get(url).headers["ETag"]
+    assert staff.patch(url, json={"inspection": "基本合格待复查"}, headers={"If-Match": etag}).status_code == 200
+    viewer = api_client("lixia", "viewer")
+    assert viewer.get("/api/v1/lixia/entities/association?q=待复查").json["total"] == 1
+    changed = admin.post("/lixia/admin/fields/association/inspection", headers=HX,
+                         data={**field, "read_roles": "staff"})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert viewer.get("/api/v1/lixia/entities/association?q=待复查").json["total"] == 0
