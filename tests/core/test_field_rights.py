@@ -228,3 +228,22 @@ def test_hiding_a_field_in_the_designer_takes_it_out_of_search(login_client, api
                          data={**field, "read_roles": "staff"})
     assert changed.status_code == 200, changed.get_data(as_text=True)
     assert viewer.get("/api/v1/lixia/entities/association?q=待复查").json["total"] == 0
+
+
+def test_a_field_kept_by_its_own_tier_is_read_only_to_the_city(app, db_session, tenant, api_client, revoked):
+    lixia = tenant("lixia")
+    with use_scope(db_session, TenantScope.of(lixia)):
+        db_session.add(CustomField(tenant_id=lixia.id, type="association", name="grade", definition={
+            "name": "grade", "label": "区级评定", "kind": "text", "own_tier_only": True}))
+        db_session.commit()
+    url = f"/api/v1/lixia/entities/association/{revoked}"
+    city = api_client("jinan", "admin")
+    answer = city.get(url)
+    assert "grade" in answer.json["data"]
+    refused = city.patch(url, json={"grade": "优秀"}, headers={"If-Match": answer.headers["ETag"]})
+    assert refused.status_code == 403
+    assert refused.json["error"]["message"] == "您无权填写或修改“区级评定”：这一项由记录所在单位填写，上级单位只能查看"
+    assert city.patch(url, json={"address": "市里改的地址"}, headers={"If-Match": answer.headers["ETag"]}).status_code == 200
+    district = api_client("lixia", "editor")
+    etag = district.get(url).headers["ETag"]
+    assert district.patch(url, json={"grade": "优秀"}, headers={"If-Match": etag}).json["data"]["grade"] == "优秀"

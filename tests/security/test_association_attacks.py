@@ -78,6 +78,15 @@ def test_its_own_party_organisation_and_instructor_count_only_once_staff_confirm
         "/api/v1/lixia/entities/instructor", json={"name": "王某", "start_on": "2024-01-01"})
     assert instructor.status_code == 201, instructor.json
     assert "待确认" in account.get(f"/lixia/entities/party_org/{party_org}").get_data(as_text=True)
+    book = Workbook()
+    book.active.title = "党组织"
+    book.active.append(["名称", "类型", "所在协会商会"])
+    book.active.append(["又一个党支部", "党支部", lixia["ours"]])
+    sheet = io.BytesIO()
+    book.save(sheet)
+    imported = account.post("/lixia/entities/party_org/excel/import", headers=HX, content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(sheet.getvalue()), "党组织.xlsx")})
+    assert imported.status_code == 403  # association accounts do not import
 
     assert uncovered_names(staff) == {"某某行业协会", "另一家商会"}
     assert coverage_row(city) == before
