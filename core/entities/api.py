@@ -39,6 +39,7 @@ from ..db import session
 from ..web.errors import error_response
 from ..web.pagination import PER_PAGE
 from . import current_service, openapi
+from .confirmation import is_pending
 from .definitions import EntityType
 from .models import Entity
 from .query import QueryError, search
@@ -259,6 +260,8 @@ def item_json(entity_type: EntityType, entity: Entity) -> dict[str, Any]:
         "created_at": entity.created_at.isoformat(),
         "updated_at": entity.updated_at.isoformat(),
     }
+    if entity_type.needs_confirmation:
+        shown["pending"] = is_pending(data)
     if entity_type.workflow is not None:
         kept_above = has_request_context() and "tenant" in g and entity.tenant_id != g.tenant.id
         shown["transitions"] = [] if kept_above else [t.name for t in available_transitions(entity_type, entity, _caller())]

@@ -77,6 +77,7 @@ def test_its_own_party_organisation_and_instructor_count_only_once_staff_confirm
     instructor = api_client("lixia", "association", association_id=lixia["ours"]).post(
         "/api/v1/lixia/entities/instructor", json={"name": "王某", "start_on": "2024-01-01"})
     assert instructor.status_code == 201, instructor.json
+    assert instructor.json["pending"] is True
     assert "待确认" in account.get(f"/lixia/entities/party_org/{party_org}").get_data(as_text=True)
     book = Workbook()
     book.active.title = "党组织"
