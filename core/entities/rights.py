@@ -31,6 +31,15 @@ def audience(roles: tuple[str, ...]) -> str:
     return next((key for key, (_, preset) in AUDIENCES.items() if set(preset) == set(roles)), KEPT)
 
 
+def describe(field: Field) -> str:
+    """The field's rights in Chinese for the designer's tables (empty: it declares none)."""
+    parts = [f"{'、'.join(ROLES[role] for role in roles)}{verb}"
+             for roles, verb in ((field.read_roles, "可看"), (field.write_roles, "可填")) if roles]
+    if field.own_tier_only:
+        parts.append("本单位填写")
+    return "；".join(parts)
+
+
 @dataclasses.dataclass(frozen=True)
 class FieldRights:
     """What one actor may do with the fields of a tenant's records.

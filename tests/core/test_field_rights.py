@@ -177,6 +177,7 @@ def test_an_admin_sets_field_rights_in_the_field_designer(app, login_client, api
     admin = login_client("lixia", "admin")
     page = admin.get("/lixia/admin/fields/association").get_data(as_text=True)
     assert "谁能看到" in page and "谁能填写" in page and "仅工作人员（管理员、编辑）" in page
+    assert '<small class="muted" data-rights="status">管理员、编辑可填</small>' in page
     added = admin.post("/lixia/admin/fields/association", headers=HX, data={
         "name": "inspection", "label": "年检结论", "kind": "text", "read_roles": "staff", "write_roles": "admin"})
     assert added.status_code == 200, added.get_data(as_text=True)
