@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement
 
 #: In stored data: present (True) while the record waits for the staff's confirmation.
 PENDING = "_pending"
-PENDING_LABEL = "待确认"
 
 
 def is_pending(data: dict[str, Any] | None) -> bool:

@@ -15,12 +15,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from core.audit import AuditEvent
-from core.entities import excel, service_for
+from core.entities import service_for
 from core.entities.definitions import DefinitionError, EntityType, Field
 from core.entities.models import CustomField, Entity
 from core.entities.service import FieldsForbidden
 from core.entities.uscc import make
-from core.tenancy import TenantScope, system_scope, tenant_by_slug, use_scope
+from core.tenancy import TenantScope, system_scope, use_scope
 
 HX = {"HX-Request": "true"}
 #: A note only the tenant's staff read, and a rating only its admins set (custom fields, as an admin designs them).

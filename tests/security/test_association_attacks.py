@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from core.audit import AuditEvent
 from core.db import session, utcnow
-from core.entities import excel, service_for
+from core.entities import service_for
 from core.entities.models import Entity, EntityRevision
-from core.entities.service import Invalid
+from core.entities.ownership import ASSOCIATION_KEY, restrict_to_association
+from core.entities.service import Conflict, Invalid
 from core.entities.uscc import make
 from core.tenancy import TenantScope, system_scope, tenant_by_slug, use_scope
 
@@ -177,3 +178,26 @@ def test_a_project_of_an_absurd_amount_is_refused_on_every_path(app, lixia, logi
             service = service_for(lixia_tenant)
             service.create(service.type("project"), {**project, "association": lixia["ours"]})
     session.rollback()
+
+
+def test_the_system_confirms_through_the_service_and_counts_from_that_revision(app, lixia, make_user):
+    account = make_user("lixia", "association", association_id=lixia["ours"])
+    lixia_tenant = tenant_by_slug(session, "lixia")
+    with use_scope(session, TenantScope.of(lixia_tenant)):
+        filing = service_for(lixia_tenant, actor=account)
+        restrict_to_association(session, lixia["ours"])
+        entity = filing.create(filing.type("party_org"), {"name": "自报党支部", "kind": "党委"})
+        filing.commit()
+        session.info.pop(ASSOCIATION_KEY)
+        system = service_for(lixia_tenant)
+        party_org = system.type("party_org")
+        with pytest.raises(Conflict):
+            system.confirm(party_org, system.get(party_org, entity.id), entity.version + 1)
+        system.rollback()
+        confirmed = system.confirm(party_org, system.get(party_org, entity.id), entity.version)
+        system.commit()
+        assert "_pending" not in confirmed.data
+        with pytest.raises(Invalid) as again:
+            system.confirm(party_org, confirmed, confirmed.version)
+        assert again.value.errors == {"confirmation": ["这条党组织不是待确认的记录"]}
+        system.rollback()
