@@ -20,6 +20,8 @@ from .entities.designer import FieldDesigner
 from .entities.forms import TransitionForm, transition_form
 from .entities.models import Entity, EntityRevision, EntityValue
 from .entities.record_types import count_by_month
+from .entities.confirmation import counted
+from .entities.rights import STAFF
 from .entities.scope import RecordScope, ScopeRefused, record_scope
 from .entities.service import Conflict, EntityService, Forbidden, Invalid, NotFound, Taken
 from .jobs.runner import JobCancelled, JobContext, JobFailed, JobKind, latest_job, start_job
@@ -76,6 +78,7 @@ def current_tenant() -> Tenant:
 
 __all__ = [
     "API_VERSION",
+    "STAFF",
     "SYSTEM",
     "Base",
     "BigId",
@@ -123,6 +126,7 @@ __all__ = [
     "command_tenants",
     "count_by",
     "count_by_month",
+    "counted",
     "current_service",
     "current_tenant",
     "current_user",

@@ -28,6 +28,7 @@ def quanhui_permissions():
         Permission("entities.import", "导入记录", roles=("admin", "editor")),
         Permission("entities.design", "设计字段", roles=("admin",)),
         Permission("entities.confirm_code", "确认校验位有误但真实的信用代码", roles=("admin",)),
+        Permission("entities.confirm", "确认或退回协会账号填报的记录", roles=("admin", "editor")),
         Permission("reports.view", "查看统计报表", roles=("admin", "editor", "viewer")),
         Permission("vocabularies.manage", "维护词表", roles=("admin",)),
         Permission("jobs.manage", "取消和重试本单位的后台任务", roles=("admin",)),
@@ -39,6 +40,7 @@ def quanhui_nav_items(tenant, user):
     return [
         NavItem("工作台", "shell.dashboard", order=0),
         NavItem("统计报表", "reports.index", order=800, permission="reports.view"),
+        NavItem("待确认", "entities.pending", order=790, permission="entities.confirm"),
         NavItem("插件", "admin.plugins", order=900, permission="core.manage_plugins"),
         NavItem("字段设计", "field_designer.index", order=905, permission="entities.design"),
         NavItem("记录类型", "record_types.index", order=906, permission="entities.design"),

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from .entities.definitions import EntityType, Field
 from .entities.models import EntityValue
+from .entities.rights import STAFF
 from .plugins import PluginMeta, hookimpl
 from .vocabularies import VocabularyDeclaration
 from .web.shell import NavItem, Widget
@@ -25,6 +26,8 @@ CATEGORIES = ("行业协会", "商会", "异地商会", "其他")
 STATUSES = ("正常", "整改中", "注销", "撤销")
 #: Statuses that take an association out of the active population (coverage and others).
 INACTIVE_STATUSES = ("注销", "撤销")
+#: More members than any association in the city has had (the largest have a few thousand).
+MEMBERS_AT_MOST = 100_000
 #: The city's "4+10" industrial chains, as demo data for the chain vocabulary.
 INDUSTRY_CHAINS = (
     "新一代信息技术", "高端装备", "新材料", "生物医药与大健康",
@@ -39,19 +42,21 @@ ASSOCIATION = EntityType(
     title_field="name",
     fields=(
         Field("name", "名称", required=True, indexed=True, listed=True, max_length=100),
+        # What the registration authority decides is the staff's to set, not the association's own.
         Field("uscc", "统一社会信用代码", kind="uscc", required=True, indexed=True, listed=True, unique="tree",
-              help="18 位,登记证书上印有"),
-        Field("category", "类别", kind="choice", choices=CATEGORIES, required=True, indexed=True, listed=True),
+              help="18 位,登记证书上印有", write_roles=STAFF),
+        Field("category", "类别", kind="choice", choices=CATEGORIES, required=True, indexed=True, listed=True,
+              write_roles=STAFF),
         Field("status", "状态", kind="choice", choices=STATUSES, required=True, default="正常", indexed=True,
-              listed=True),
-        Field("supervisor", "业务主管单位", indexed=True),
-        Field("industry_department", "行业管理部门", indexed=True, listed=True),
+              listed=True, write_roles=STAFF),
+        Field("supervisor", "业务主管单位", indexed=True, write_roles=STAFF),
+        Field("industry_department", "行业管理部门", indexed=True, listed=True, write_roles=STAFF),
         # The choices are the city's 「产业链」 vocabulary; INDUSTRY_CHAINS only where none is defined.
         Field("industry_chain", "所属产业链", kind="choice", vocabulary="industry_chains", choices=INDUSTRY_CHAINS,
               indexed=True),
-        Field("registered_on", "登记日期", kind="date", indexed=True),
+        Field("registered_on", "登记日期", kind="date", indexed=True, write_roles=STAFF),
         Field("legal_representative", "法定代表人", max_length=40),
-        Field("member_count", "会员数", kind="integer", minimum=0, indexed=True),
+        Field("member_count", "会员数", kind="integer", minimum=0, maximum=MEMBERS_AT_MOST, indexed=True),
         Field("address", "地址"),
         Field("contact_phone", "联系电话", kind="phone"),
         Field("tags", "标签", kind="tags", indexed=True),

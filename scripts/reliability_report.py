@@ -37,8 +37,10 @@ class Area:
 
 AREAS = (
     Area("隔离矩阵", "每个路由 × 7 类用户 × 本单位/兄弟区县/其他协会的对象,状态码都符合预期;"
-         "缺少 CSRF 令牌的状态修改一律被拒;内置插件启用时它们的每个路由同样如此",
-         ("tests/security/test_route_matrix.py", "tests/security/test_plugin_route_matrix.py")),
+         "缺少 CSRF 令牌的状态修改一律被拒;内置插件启用时它们的每个路由同样如此;"
+         "每种类型 × 每类用户 × 抽样字段,能看、能填或被拒都符合字段权限",
+         ("tests/security/test_route_matrix.py", "tests/security/test_plugin_route_matrix.py",
+          "tests/security/test_field_matrix.py")),
     Area("租户范围", "每条 ORM 语句按范围过滤,写入受检查,没有范围即拒绝;协会账号只见本协会",
          ("tests/core/test_scoping.py", "tests/core/test_tenant_access.py", "tests/core/test_association_accounts.py")),
     Area("行级安全", "绕过 ORM、直接经应用的连接执行 SQL,仍只见本租户的行(仅 PostgreSQL)",

@@ -10,7 +10,8 @@ import functools
 
 from flask import abort, current_app, g, request
 
-ROLES = {"admin": "管理员", "editor": "编辑", "viewer": "查看者", "association": "协会账号"}
+#: Every role, in one registry: permissions, field rights and transitions name these.
+ROLES = {"admin": "管理员", "editor": "编辑", "viewer": "查看者", "association": "协会账号", "department": "部门账号"}
 #: Roles that act for one association and see only the records it owns.
 ASSOCIATION_ROLE = "association"
 

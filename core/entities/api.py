@@ -42,10 +42,12 @@ from ..web.errors import error_response
 from ..web.malformed import MAX_JSON_DEPTH, json_depth_exceeded
 from ..web.pagination import PER_PAGE
 from . import current_service, openapi
+from .confirmation import is_pending
 from .definitions import EntityType
 from .models import Entity
 from .query import QueryError, search
 from .scope import ScopeRefused, record_scope
+from .rights import SYSTEM, FieldRights, rights_of
 from .service import Conflict, Forbidden, Invalid, NotFound
 from .workflows import available_transitions
 
@@ -87,6 +89,10 @@ def list_entities(tenant, type_name):
         per_page = _int_argument("per_page", PER_PAGE)
         filters = {key: args.getlist(key) for key in args if key not in LIST_PARAMETERS}
         scope = record_scope(entity_type, scope=args.get("scope"), tenant=args.get("tenant"))
+        hidden = _caller_rights().hidden(entity_type)
+        for key in (*filters, (args.get("sort") or "").lstrip("-")):
+            if key.split("__")[0] in hidden:
+                raise QueryError(key.split("__")[0], "没有这个字段")
         result = search(
             session, entity_type, scope=scope, q=args.get("q"), filters=filters,
             sort=args.get("sort"), page=page, per_page=per_page,
@@ -252,21 +258,24 @@ def transition_entity(tenant, type_name, entity_id, name):
 
 
 def item_json(entity_type: EntityType, entity: Entity, owner: Tenant | None = None) -> dict[str, Any]:
-    """One record as the API shows it: every current field of the type (absent ones as
-    null); values of retired fields stay stored but are not shown. A type with a workflow
-    adds ``transitions``: the names of those the caller may fire now. In a list that spans
-    several tenants, ``owner`` is the record's: ``tenant`` names it, and its URLs are its."""
+    """One record as the API shows it: every current field of the type the caller may read
+    (absent ones as null); values of retired fields stay stored but are not shown. A type
+    with a workflow adds ``transitions``: the names of those the caller may fire now. In a
+    list that spans several tenants, ``owner`` is the record's: ``tenant`` names it, and its
+    URLs are its."""
     data = entity.data or {}
+    readable = _caller_rights().readable(entity_type)
     shown = {
         "id": entity.id,
         "version": entity.version,
-        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name), owner)
-                 for field in entity_type.fields},
+        "data": {field.name: _shown(entity_type, entity, field, data.get(field.name), owner) for field in readable},
         "created_at": entity.created_at.isoformat(),
         "updated_at": entity.updated_at.isoformat(),
     }
     if owner is not None:
         shown["tenant"] = {"slug": owner.slug, "name": owner.name}
+    if entity_type.needs_confirmation:
+        shown["pending"] = is_pending(data)
     if entity_type.workflow is not None:
         kept_above = has_request_context() and "tenant" in g and entity.tenant_id != g.tenant.id
         shown["transitions"] = [] if kept_above else [t.name for t in available_transitions(entity_type, entity, _caller())]
@@ -287,6 +296,13 @@ def _caller():
     if has_request_context() and current_user.is_authenticated:
         return current_user.user
     return None
+
+
+def _caller_rights() -> FieldRights:
+    """The caller's field rights in the request's tenant (the system's outside a request)."""
+    if has_request_context() and "tenant" in g:
+        return rights_of(_caller(), g.tenant)
+    return SYSTEM
 
 
 def etag(entity: Entity) -> str:

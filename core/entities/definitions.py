@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..auth.permissions import ROLES
+
 #: Field kinds and their Chinese names, in the order the field designer offers them.
 FIELD_KINDS: dict[str, str] = {
     "text": "单行文本",
@@ -74,6 +76,12 @@ class Field:
     #: "tenant": no two live records of the type in one tenant hold the same value;
     #: "tree": none in the whole tenant tree (see :mod:`core.entities.unique`).
     unique: str | None = None
+    #: The roles that see this field (see :mod:`core.entities.rights`); empty: whoever sees the record.
+    read_roles: tuple[str, ...] = ()
+    #: The roles that set it (``rights.STAFF``: the tenant's staff); empty: whoever changes the record.
+    write_roles: tuple[str, ...] = ()
+    #: Set only by users of the tenant that holds the record, not by those of an ancestor.
+    own_tier_only: bool = False
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name) or self.name in RESERVED_NAMES:
@@ -88,6 +96,13 @@ class Field:
             raise DefinitionError(f"字段 {self.name} 关联记录,需要指明关联的类型")
         if not self.label.strip():
             raise DefinitionError(f"字段 {self.name} 需要中文名称")
+        for attribute in ("read_roles", "write_roles"):
+            roles = getattr(self, attribute)
+            if isinstance(roles, str) or any(role not in ROLES for role in roles):
+                raise DefinitionError(f"字段 {self.name} 的 {attribute} 应为角色的元组，角色可选：{'、'.join(ROLES)}")
+            object.__setattr__(self, attribute, tuple(roles))
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise DefinitionError(f"字段 {self.name} 的最小值不能大于最大值")
         if self.unique is not None and self.unique not in UNIQUE_SCOPES:
             raise DefinitionError(f"字段 {self.name} 的唯一范围 {self.unique!r} 未知，可选：tenant（本单位内）、tree（全市）")
         if self.unique is not None and self.kind not in UNIQUE_KINDS:
@@ -121,7 +136,8 @@ class Field:
         unknown = set(data) - known
         if unknown:
             raise DefinitionError(f"字段定义里有未知的项:{', '.join(sorted(unknown))}")
-        return cls(**{**data, "choices": tuple(data.get("choices", ())), "accept": tuple(data.get("accept", ()))})
+        roles = {key: tuple(data[key]) for key in ("read_roles", "write_roles") if key in data}
+        return cls(**{**data, "choices": tuple(data.get("choices", ())), "accept": tuple(data.get("accept", ())), **roles})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -274,6 +290,9 @@ class EntityType:
     kept_by: tuple[str, ...] = ()
     #: Taken out of use (a built type its tenant retired): no new records, the others readable.
     retired: bool = False
+    #: What association accounts file counts in figures only once the staff confirm it
+    #: (see :mod:`core.entities.confirmation`).
+    needs_confirmation: bool = False
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):
@@ -288,6 +307,9 @@ class EntityType:
             self._complete_workflow(names)
         if set(self.kept_by) - set(TIERS):
             raise DefinitionError(f"类型 {self.name} 的 kept_by 只能是 {'、'.join(TIERS)}")
+        for name in (self.title_field, self.owner_field, self.workflow.field if self.workflow else None):
+            if name is not None and getattr(self.field(name), "read_roles", ()):
+                raise DefinitionError(f"类型 {self.name} 的字段 {name} 是标题、归属或状态，凡能看到记录的人都要看到它，不能限定查看角色")
         if self.owner_field is not None:
             owner = self.field(self.owner_field)
             if owner is None or owner.kind != "reference" or owner.target != "association":

@@ -42,6 +42,7 @@ from .definitions import (
 from .fields import TEXT_LIMITS, marshmallow_field, parse_number
 from .models import CustomField, Entity, EntityValue
 from .record_types import PLUGIN as BUILT_TYPES_PLUGIN, RecordType
+from .rights import AUDIENCES, KEPT, audience
 
 CHOICE_KINDS = ("choice", "multi_choice")
 NUMBER_KINDS = ("integer", "decimal", "money")
@@ -55,7 +56,7 @@ MAX_CHOICES = 200
 TRUE_VALUES = ("1", "on", "true", "yes", "y")
 #: The inputs an edit may change; name, kind and (for references) target are fixed.
 EDITABLE = ("label", "help", "required", "default", "choices", "indexed", "listed", "max_length", "minimum", "maximum",
-            "unique")
+            "unique", "read_roles", "write_roles", "own_tier_only")
 
 
 class DesignError(Exception):
@@ -292,7 +293,10 @@ class FieldDesigner:
         audit.record(self.session, "field.changed", tenant_id=self.tenant.id, target=f"{type_name}.{name}",
                      changes=changes)
         outcome = Outcome(field, "changed")
-        if field.indexed != before.indexed or field.unique != before.unique:
+        unique_changed = field.unique != before.unique
+        # The search text leaves out a field only some roles read (see service.search_rows).
+        readers_changed = field.indexed and bool(field.read_roles) != bool(before.read_roles)
+        if field.indexed != before.indexed or unique_changed or readers_changed:
             outcome.reprojected = self._reproject(type_name)
         if field.required and not before.required:
             outcome.missing = self.missing_count(type_name, field)
@@ -506,6 +510,16 @@ class FieldDesigner:
             if "minimum" in values and "maximum" in values and values["minimum"] > values["maximum"]:
                 errors["maximum"] = "最大值不能小于最小值"
 
+        for key in ("read_roles", "write_roles"):
+            chosen = _text(form, key)
+            if chosen == KEPT and existing is not None:
+                values[key] = getattr(existing, key)
+            elif chosen in AUDIENCES:
+                values[key] = AUDIENCES[chosen][1]
+            else:
+                errors[key] = "请从列表中选择"
+        values["own_tier_only"] = _flag(form, "own_tier_only")
+
         if errors:
             raise DesignError(errors)
         try:
@@ -604,6 +618,8 @@ def field_form(field: Field) -> dict[str, Any]:
         "max_length": "" if field.max_length is None else str(field.max_length),
         "minimum": "" if field.minimum is None else _plain(field.minimum),
         "maximum": "" if field.maximum is None else _plain(field.maximum),
+        "read_roles": audience(field.read_roles), "write_roles": audience(field.write_roles),
+        "own_tier_only": field.own_tier_only,
     }
 
 

@@ -24,7 +24,7 @@ bp.add_app_template_global(UNIQUE_KINDS, "unique_kinds")
 bp.add_app_template_global(UNIQUE_SCOPES, "unique_scopes")
 
 FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
-             "max_length", "minimum", "maximum", "unique")
+             "max_length", "minimum", "maximum", "unique", "read_roles", "write_roles", "own_tier_only")
 #: What a field becomes where ``source`` says where it came from.
 SOURCE_TITLES = {"system": "系统字段", "inherited": "上级添加", "own": "本单位添加"}
 

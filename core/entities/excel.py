@@ -41,7 +41,8 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .definitions import FIELD_KINDS, EntityType, Field
-from .service import EntityService, Invalid
+from .rights import SYSTEM, FieldRights
+from .service import EntityService, FieldsForbidden, Invalid
 from .workbook_guard import MAX_ROWS, WorkbookRefused, check_workbook
 
 FIELDS_SHEET = "_fields"
@@ -176,14 +177,17 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def write_template(entity_type: EntityType, target: Source) -> None:
-    """The import template of ``entity_type`` as a tenant sees it (custom fields included)."""
-    write_export(entity_type, (), target)
+def write_template(entity_type: EntityType, target: Source, rights: FieldRights = SYSTEM) -> None:
+    """The import template of ``entity_type`` as a tenant sees it (custom fields included),
+    with the columns ``rights`` let the user fill."""
+    write_export(entity_type, (), target, fields=tuple(f for f in entity_type.fields if rights.may_write(f)))
 
 
-def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source, *, scope: str = "",
+def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source, *,
+                 fields: tuple[Field, ...] | None = None, scope: str = "",
                  owners: Callable[[Any], str] | None = None) -> int:
     """Write ``rows`` (entities, or their ``data`` dicts) to ``target``; returns how many.
+    ``fields`` are the columns (by default every field; a user's export: those they may read).
 
     Streams: the workbook is write-only, so rows are not held in memory; pass a query
     that yields rows as it goes (``yield_per``) for large lists. ``scope`` (本级及下级…)
@@ -192,7 +196,7 @@ def write_export(entity_type: EntityType, rows: Iterable[Any], target: Source, *
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(entity_type))
-    fields = tuple(_printable(field) for field in entity_type.fields)
+    fields = tuple(_printable(field) for field in (entity_type.fields if fields is None else fields))
     _lay_out_header(sheet, fields, owners is not None)
     count = 0
     for row in rows:
@@ -531,7 +535,7 @@ def _import(service, entity_type, rows, columns, stray, header_row, title, total
                         writer.add(raw)
                     else:
                         writer.check(raw)
-                except Invalid as refusal:
+                except (Invalid, FieldsForbidden) as refusal:
                     problems.update(refusal.errors)
                 if problems:
                     if writing and not valid_only:

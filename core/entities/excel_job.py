@@ -95,7 +95,8 @@ def run_export(job: JobContext) -> dict:
         total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
         target = io.BytesIO()
         rows = _reporting(session.scalars(statement.execution_options(yield_per=1000)), job, total)
-        count = excel.write_export(entity_type, rows, target, scope=scope_note(scope), owners=owner_names(scope))
+        count = excel.write_export(entity_type, rows, target, fields=service.rights.readable(entity_type),
+                                   scope=scope_note(scope), owners=owner_names(scope))
     job.keep("export", job.params.get("filename", "export.xlsx"), target.getvalue())
     return {"rows": count}
 

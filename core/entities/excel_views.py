@@ -85,7 +85,7 @@ def _page_context(entity_type: EntityType, **extra) -> dict:
 def template(tenant, type_name):
     entity_type = _type(type_name)
     target = tempfile.TemporaryFile()
-    excel.write_template(entity_type, target)
+    excel.write_template(entity_type, target, current_service().rights)
     target.seek(0)
     return _xlsx(target, f"{entity_type.label}-导入模板.xlsx")
 
@@ -98,8 +98,10 @@ def export(tenant, type_name):
     entity_type = _type(type_name)
     scope = list_scope(entity_type)
     indexed = {f.name for f in entity_type.indexed_fields}
-    params = {"type": entity_type.name, "q": request.args.get("q") or None, "sort": request.args.get("sort") or None,
-              "filters": {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed},
+    filters = {key: request.args.getlist(key) for key in request.args if key.split("__")[0] in indexed}
+    filters, sort = current_service().rights.list_arguments(entity_type, filters, request.args.get("sort") or None)
+    params = {"type": entity_type.name, "q": request.args.get("q") or None,
+              "filters": filters, "sort": sort,
               "scope": None if scope.chosen else scope.kind, "tenant": scope.chosen.slug if scope.chosen else None}
     with scope.reading(session):
         try:
@@ -110,7 +112,8 @@ def export(tenant, type_name):
         if rows <= current_app.config["QUANHUI_EXPORT_INLINE_ROWS"]:
             target = tempfile.TemporaryFile()
             excel.write_export(entity_type, session.scalars(statement.execution_options(yield_per=1000)), target,
-                               scope=scope_note(scope), owners=owner_names(scope))
+                               fields=current_service().rights.readable(entity_type), scope=scope_note(scope),
+                               owners=owner_names(scope))
             target.seek(0)
             return _xlsx(target, _export_name(entity_type, scope))
     params.update(user=current_user.user.id, version=data_version(session, g.tenant.id),

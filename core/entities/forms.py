@@ -9,6 +9,7 @@ from flask import abort
 from werkzeug.datastructures import MultiDict
 
 from .definitions import EntityType, Field, Transition
+from .rights import SYSTEM, FieldRights
 
 #: The form's name for confirming an exceptional credit code (see EntityService.validate).
 CONFIRM = "_confirm"
@@ -42,13 +43,17 @@ def transition_form(entity_type: EntityType, name: str, form: MultiDict) -> Tran
     return TransitionForm(chosen, version, values, form.get("reason", ""))
 
 
-def form_input(entity_type: EntityType, form: MultiDict) -> dict[str, Any]:
-    """The raw values a submitted form gives for the type's fields (not yet validated)."""
+def form_input(entity_type: EntityType, form: MultiDict, rights: FieldRights = SYSTEM) -> dict[str, Any]:
+    """The raw values a submitted form gives for the type's fields (not yet validated).
+
+    An unticked multi-choice sends nothing, so it reads as emptied; one the user may not
+    write is shown read-only, sends nothing, and is left as it is.
+    """
     raw: dict[str, Any] = {}
     if form.getlist(CONFIRM):
         raw[CONFIRM] = form.getlist(CONFIRM)
     for field in entity_type.fields:
-        if field.kind == "multi_choice":
+        if field.kind == "multi_choice" and (field.name in form or rights.may_write(field)):
             raw[field.name] = [value for value in form.getlist(field.name) if value]
         elif field.kind == "file" or field.name not in form:
             continue  # files come from request.files (see views.attach_files)

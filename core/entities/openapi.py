@@ -164,6 +164,8 @@ def _add_type(spec: APISpec, entity_type: EntityType) -> None:
                 "created_at": {"type": "string", "format": "date-time"},
                 "updated_at": {"type": "string", "format": "date-time"},
                 **_transitions_property(entity_type),
+                **({"pending": {"type": "boolean", "description": "待确认：协会账号填报，工作人员确认前不计入统计"}}
+                   if entity_type.needs_confirmation else {}),
             },
         },
     )

@@ -234,6 +234,8 @@ class RecordTypeBuilder:
             raise DesignError({"label": f"中文名称与已有字段「{same.label}」({same.name})相同,请换一个"})
         if field_name == definition.title_field and not field.required:
             raise DesignError({"required": "标题字段必须必填"})
+        if field_name == definition.title_field and field.read_roles:
+            raise DesignError({"read_roles": "标题字段凡能看到记录的人都要看到，不能限定谁能看到"})
         removed = [c for c in before.choices if c not in field.choices]
         used = self._choices_in_use(name, before, removed) if removed else {}
         if used:

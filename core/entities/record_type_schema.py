@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ..auth.permissions import ROLES
 from .definitions import FIELD_KINDS, DefinitionError
 
 #: A definition nests four levels (document, fields, field, choices); a few more are spare.
@@ -126,6 +127,9 @@ class FieldSchema(_Strict):
     minimum = fields.Raw(allow_none=True, validate=_finite)
     maximum = fields.Raw(allow_none=True, validate=_finite)
     listed = _flag()
+    read_roles = fields.List(fields.String(validate=validate.OneOf(ROLES, error="不是可用的角色")), error_messages=LIST)
+    write_roles = fields.List(fields.String(validate=validate.OneOf(ROLES, error="不是可用的角色")), error_messages=LIST)
+    own_tier_only = _flag()
     unique = fields.String(allow_none=True, error_messages=TEXT,
                            validate=validate.OneOf(("tenant", "tree"), error="只能是 tenant（本单位内）或 tree（全市）"))
 

@@ -32,15 +32,12 @@ from . import current_service
 from .definitions import FIELD_KINDS, DefinitionError
 from .designer import CHOICE_KINDS, NUMBER_KINDS, UNINDEXABLE_KINDS, DesignError, UnknownType
 from .designer import field_form as field_form_of
+from .designer_views import FORM_KEYS
 from .fields import TEXT_LIMITS
 from .record_type_builder import IMPORT_LIMIT, RecordTypeBuilder, export_text, permission_titles, read_file
 from .record_types import CHARTS, GROUPS, MEASURES, ROLES, SUM_KINDS, Definition, identifier_of
 
 bp = Blueprint("record_types", __name__, url_prefix="/<tenant>/admin/types")
-
-FIELD_FORM_KEYS = ("name", "label", "kind", "help", "required", "default", "indexed", "listed", "choices", "target",
-                   "max_length", "minimum", "maximum", "unique")
-
 
 @bp.app_template_filter("type_identifier")
 def type_identifier(name: str) -> str:
@@ -111,7 +108,7 @@ def _context(builder: RecordTypeBuilder, name: str, **extra) -> dict:
         abort(404)
     definition = Definition.from_json(row.definition)
     service = current_service()
-    field_form = {key: request.args.get(key, "") for key in FIELD_FORM_KEYS}
+    field_form = {key: request.args.get(key, "") for key in FORM_KEYS}
     if field_form["kind"] not in FIELD_KINDS:
         field_form["kind"] = "text"
     context = {
@@ -157,7 +154,7 @@ def change(tenant, name, part):
         form = {key: request.form.get(key, "") for key in request.form}
         extra = {"section": part, "errors": refusal.errors, "form": form}
         if part == "fields":
-            extra["field_form"] = {**{key: "" for key in FIELD_FORM_KEYS}, **form}
+            extra["field_form"] = {**{key: "" for key in FORM_KEYS}, **form}
             if extra["field_form"]["kind"] not in FIELD_KINDS:
                 extra["field_form"]["kind"] = "text"
         body = render_template("record_types/builder.html", **_context(builder_, name, **extra))
@@ -182,7 +179,7 @@ def change_field(tenant, name, item):
     except UnknownType:
         abort(404)
     except DesignError as refusal:
-        form = {**{key: "" for key in FIELD_FORM_KEYS}, **{key: request.form.get(key, "") for key in request.form}}
+        form = {**{key: "" for key in FORM_KEYS}, **{key: request.form.get(key, "") for key in request.form}}
         body = _field_page(builder_, name, item, form=form, errors=refusal.errors)
         if is_htmx():
             return invalid_form(body, "#field-edit-form")

@@ -25,6 +25,7 @@ from ..plugins import HookRelay
 from ..tenancy import ScopeError, Tenant, system_scope
 from . import duplicates, files, unique, uscc
 from .bulk_sql import insert_rows, is_postgresql, reserve_ids
+from .confirmation import PENDING, is_pending
 from .data_versions import note_change
 from .definitions import TIERS, EntityType
 from .fields import clean_input, projection_values
@@ -32,6 +33,7 @@ from .models import Entity, EntityRevision, EntitySearchText, EntityUniqueKey, E
 from .ownership import owner_of, restricted_association
 from .published import readable_tenant_ids, reading
 from .registry import EntityRegistry, schema_for
+from .rights import FieldRights, refused_fields, rights_of
 from . import workflows
 
 
@@ -40,6 +42,8 @@ CONFIRM = "_confirm"
 #: In stored data: the confirmed exceptional codes, by field.
 CONFIRMED = "_confirmed"
 CONFIRM_PERMISSION = "entities.confirm_code"
+#: Confirming or rejecting what association accounts filed (see :mod:`.confirmation`).
+CONFIRM_RECORDS_PERMISSION = "entities.confirm"
 #: Records a bulk writer holds before writing them with one statement per table.
 BULK_BATCH = 1000
 
@@ -54,6 +58,15 @@ class NotFound(EntityError):
 
 class Forbidden(EntityError):
     """The actor may not do this to this record; the message says why, in Chinese."""
+
+
+class FieldsForbidden(Forbidden):
+    """A change to fields the actor may not write (see :mod:`.rights`); ``errors`` maps
+    each to its Chinese refusal, and the message names them all."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("；".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
 
 
 class Invalid(EntityError):
@@ -300,8 +313,7 @@ class EntityService:
     # changes ----------------------------------------------------------
 
     def create(self, entity_type: EntityType, raw: dict[str, Any]) -> Entity:
-        raw = self._for_own_association(entity_type, raw, creating=True)
-        data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
+        data = self._checked_new(entity_type, raw)
         now = utcnow()
         entity = Entity(
             tenant_id=self.tenant.id, type=entity_type.name, data=data, version=1,
@@ -355,7 +367,7 @@ class EntityService:
                         writer.check(raw)
                     else:
                         writer.add(raw)
-                except Invalid as refusal:
+                except (Invalid, FieldsForbidden) as refusal:
                     if not errors:
                         writer.discard()
                         self.rollback()
@@ -375,9 +387,11 @@ class EntityService:
             raise Conflict(entity)
         before = entity.data
         workflows.refuse_state_change(entity_type, raw, before or {})
+        self._refuse_unwritable(entity_type, raw, before)
         data = self.validate(entity_type, self._for_own_association(entity_type, raw), before, entity_id=entity.id)
         if data == before:
             return entity
+        data = self._awaiting_confirmation(entity_type, data)
         entity.data = data
         entity.owner_id = owner_of(entity_type, entity.id, data)
         return self._save(entity_type, entity, "update", before, data)
@@ -444,6 +458,76 @@ class EntityService:
         refusal = self._keeper_refusal(entity_type)
         if refusal is not None:
             raise Forbidden(refusal)
+
+    @property
+    def rights(self) -> FieldRights:
+        """What this service's actor may read and write, field by field."""
+        return rights_of(self.actor, self.tenant)
+
+    def _checked_new(self, entity_type: EntityType, raw: dict[str, Any]) -> dict:
+        """The data a new record stores for ``raw``, refused as :meth:`create` refuses it."""
+        raw = self._for_own_association(entity_type, raw, creating=True)
+        self._refuse_unwritable(entity_type, raw, None)
+        data = self.validate(entity_type, workflows.initial_state(entity_type, raw))
+        return self._awaiting_confirmation(entity_type, data)
+
+    def _awaiting_confirmation(self, entity_type: EntityType, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` marked 待确认 when an association account files it for a type whose
+        records count only once the staff confirm them (see :mod:`.confirmation`)."""
+        if entity_type.needs_confirmation and restricted_association(self.session) is not None:
+            return {**data, PENDING: True}
+        return data
+
+    def confirm(self, entity_type: EntityType, entity: Entity, expected_version: int) -> Entity:
+        """The staff confirm a 待确认 record: from this revision on it counts in figures."""
+        self._refuse_unless_confirmer(entity_type, entity, expected_version)
+        before = entity.data
+        entity.data = {key: value for key, value in before.items() if key != PENDING}
+        audit.record(self.session, "entity.confirmed", tenant_id=self.tenant.id, actor=self.actor,
+                     target=f"{entity_type.name}:{entity.id}")
+        return self._save(entity_type, entity, "confirm", before, entity.data)
+
+    def reject(self, entity_type: EntityType, entity: Entity, expected_version: int, reason: str) -> Entity:
+        """The staff reject a 待确认 record: it is deleted (restorable), with the reason."""
+        self._refuse_unless_confirmer(entity_type, entity, expected_version)
+        reason = (reason or "").strip()
+        if not reason or len(reason) > workflows.REASON_LIMIT:
+            raise Invalid({"reason": [workflows.REASON_REQUIRED if not reason else "原因太长"]})
+        audit.record(self.session, "entity.rejected", tenant_id=self.tenant.id, actor=self.actor,
+                     target=f"{entity_type.name}:{entity.id}", reason=reason[:200])
+        entity.deleted_at = utcnow()
+        self._unproject(entity)
+        return self._save(entity_type, entity, "reject", entity.data, None, project=False, reason=reason)
+
+    def _refuse_unless_confirmer(self, entity_type: EntityType, entity: Entity, expected_version: int) -> None:
+        """The staff (or the system) settle a 待确认 record, at the version they saw."""
+        if self.actor is not None and (not self._may(CONFIRM_RECORDS_PERMISSION)
+                                       or restricted_association(self.session) is not None):
+            raise Forbidden(f"只有工作人员能确认或退回{entity_type.label}")
+        if entity.version != expected_version:
+            raise Conflict(entity)
+        if not is_pending(entity.data):
+            raise Invalid({"confirmation": [f"这条{entity_type.label}不是待确认的记录"]})
+
+    def _refuse_unwritable(self, entity_type: EntityType, given: dict[str, Any], before: dict[str, Any] | None) -> None:
+        """The one check of field rights on writes (creation, change, import and batch edits),
+        before validation: a refused right is the answer, whatever else is wrong. A given
+        value is compared with the stored one as validation would store it."""
+        rights = self.rights
+        unwritable = {f.name for f in entity_type.fields if f.name in given and not rights.may_write(f)}
+        if not unwritable:
+            return
+        asked = clean_input(entity_type, {name: given[name] for name in unwritable})
+        stored = asked
+        if before is not None:
+            schema = schema_for(_keeping_previous_choices(entity_type, before))
+            try:
+                stored = schema.dump(schema.load(asked, partial=True))
+            except ValidationError:
+                pass  # a value validation refuses is no stored value: a change
+        refused = refused_fields(rights, entity_type, stored, before)
+        if refused:  # the error handler rolls back and audits the denial
+            raise FieldsForbidden(refused)
 
     def _for_own_association(self, entity_type: EntityType, raw: dict[str, Any], *, creating: bool = False) -> dict:
         """An association account files records for its own association only; no one
@@ -652,9 +736,7 @@ class BulkWriter:
 
     def check(self, raw: dict[str, Any]) -> dict[str, Any]:
         """The data :meth:`add` would store for ``raw``, without holding it; raises :class:`Invalid`."""
-        service, entity_type = self.service, self.entity_type
-        raw = service._for_own_association(entity_type, raw, creating=True)
-        return service.validate(entity_type, workflows.initial_state(entity_type, raw))
+        return self.service._checked_new(self.entity_type, raw)
 
     def add(self, raw: dict[str, Any]) -> None:
         before = self.reads
@@ -810,8 +892,10 @@ def projection_rows(entity_type: EntityType, tenant_id: int, entity_id: int, dat
 
 
 def search_rows(entity_type: EntityType, projections: list[dict]) -> list[dict]:
-    """The entity_search_texts row of one record (none without text) from its projection rows."""
-    texts = [row["text_value"] for row in projections if row["text_value"] is not None]
+    """The entity_search_texts row of one record (none without text) from its projection rows.
+    A field only some roles read is left out: the search box would tell the others what it holds."""
+    hidden = {f.name for f in entity_type.fields if f.read_roles}
+    texts = [row["text_value"] for row in projections if row["text_value"] is not None and row["field"] not in hidden]
     if not texts:
         return []
     first = projections[0]

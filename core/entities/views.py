@@ -20,6 +20,7 @@ from ..tenancy import Tenant
 from ..web.htmx import invalid_form, is_htmx, redirect_to
 from ..web.malformed import int_argument
 from . import current_service, duplicates, files
+from .confirmation import counted, is_pending
 from .definitions import EntityType
 from .forms import CONFIRM, display, form_input, form_value, transition_form
 from .merge import BASE, DECISION, MINE, THEIRS, three_way
@@ -35,13 +36,15 @@ PER_PAGE = 50
 REFERENCE_CHOICES = 500
 
 
-ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复", "merge": "合并"}
+ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "restore": "恢复", "merge": "合并",
+           "confirm": "确认", "reject": "退回（不予确认）"}
 
 
 @bp.context_processor
 def _helpers():
     return {"display": display, "form_value": form_value, "state_label": state_label, "action_label": _action_label,
-            "size_text": files.size_text, "BASE": BASE, "DECISION": DECISION, "MINE": MINE, "THEIRS": THEIRS}
+            "size_text": files.size_text, "BASE": BASE, "DECISION": DECISION, "MINE": MINE, "THEIRS": THEIRS,
+            "field_rights": lambda: current_service().rights, "is_pending": is_pending}
 
 
 def _action_label(entity_type: EntityType, action: str) -> str:
@@ -81,15 +84,73 @@ def _list_arguments(entity_type: EntityType) -> dict:
     indexed = {f.name for f in entity_type.indexed_fields}
     filters = {key: value for key, value in request.args.items() if key.split("__")[0] in indexed and value}
     page = _page()
-    return {"q": request.args.get("q", "").strip() or None, "filters": filters,
-            "sort": request.args.get("sort") or None, "page": page, "per_page": PER_PAGE}
+    filters, sort = current_service().rights.list_arguments(entity_type, filters, request.args.get("sort") or None)
+    return {"q": request.args.get("q", "").strip() or None, "filters": filters, "sort": sort, "page": page,
+            "per_page": PER_PAGE}
 
 
 def _columns(entity_type: EntityType) -> list:
+    rights = current_service().rights
     chosen = request.args.getlist("col")
     if chosen:
-        return [f for f in entity_type.fields if f.name in chosen and f.name != entity_type.title_field]
-    return list(entity_type.listed_fields)
+        return [f for f in rights.readable(entity_type) if f.name in chosen and f.name != entity_type.title_field]
+    return [f for f in entity_type.listed_fields if rights.may_read(f)]
+
+
+@bp.get("/pending")
+@require_permission("entities.confirm")
+def pending(tenant):
+    """待确认: what association accounts filed of types that count only once confirmed."""
+    return _pending_page()
+
+
+def _pending_page(message: str = "", status: int = 200):
+    service = current_service()
+    types = {t.name: t for t in service.types() if t.needs_confirmation}
+    waiting = session.scalars(
+        select(Entity).where(Entity.tenant_id == g.tenant.id, Entity.type.in_(tuple(types)),
+                             Entity.deleted_at.is_(None), ~counted(Entity.data)).order_by(Entity.created_at, Entity.id)
+    ).all()
+    rows = [(types[entity.type], entity) for entity in waiting]
+    return render_template("entities/pending.html", rows=rows, message=message), status
+
+
+@bp.post("/<type_name>/<int:entity_id>/confirm")
+@require_permission("entities.confirm")
+def confirm(tenant, type_name, entity_id):
+    return _settle(type_name, entity_id, lambda service, entity_type, entity, version: service.confirm(
+        entity_type, entity, version))
+
+
+@bp.post("/<type_name>/<int:entity_id>/reject")
+@require_permission("entities.confirm")
+def reject(tenant, type_name, entity_id):
+    reason = request.form.get("reason", "")
+    return _settle(type_name, entity_id, lambda service, entity_type, entity, version: service.reject(
+        entity_type, entity, version, reason))
+
+
+def _settle(type_name: str, entity_id: int, act):
+    """Confirm or reject one 待确认 record, then show the list again (with why, if refused)."""
+    entity_type = _type(type_name)
+    entity = _entity(entity_type, entity_id)
+    service = current_service()
+    title = entity.data.get(entity_type.title_field)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400, "表单缺少版本号，请刷新页面后重试。")
+    try:
+        act(service, entity_type, entity, version)
+    except Conflict:
+        service.rollback()
+        return _pending_page(message=f"「{title}」在您查看之后已被修改，请看清后再操作。", status=409)
+    except Invalid as refusal:
+        service.rollback()
+        messages = "；".join(m for ms in refusal.errors.values() for m in ms)
+        return _pending_page(message=f"「{title}」没有处理：{messages}", status=422)
+    service.commit()
+    return redirect_to(url_for("entities.pending"))
 
 
 @bp.get("/<type_name>/")
@@ -107,7 +168,8 @@ def index(tenant, type_name):
         "entity_type": entity_type, "result": result, "columns": _columns(entity_type), "sources": _sources(entity_type),
         "may_create": current_service().may_create(entity_type),
         "arguments": arguments, "error": error, "scope": scope,
-        "filter_fields": [f for f in entity_type.indexed_fields if f.kind in ("choice", "multi_choice")],
+        "filter_fields": [f for f in entity_type.indexed_fields
+                          if f.kind in ("choice", "multi_choice") and current_service().rights.may_read(f)],
     }
     if is_htmx() and request.headers.get("HX-Target") == "entity-table":
         return render_block("entities/list.html", "table", **context)
@@ -147,8 +209,8 @@ def _prefilled(entity_type) -> dict:
 @require_permission("entities.edit")
 def create(tenant, type_name):
     entity_type = _type(type_name)
-    raw = form_input(entity_type, request.form)
     service = current_service()
+    raw = form_input(entity_type, request.form, service.rights)
     refused = attach_files(entity_type, raw, None)
     if refused:
         return refused
@@ -291,8 +353,8 @@ def update(tenant, type_name, entity_id):
     over the record as it is now, and fields both people changed wait for a decision."""
     entity_type = _type(type_name)
     entity = _entity(entity_type, entity_id)
-    raw = form_input(entity_type, request.form)
     service = current_service()
+    raw = form_input(entity_type, request.form, service.rights)
     expected = _form_version("version")
     base = _form_version(BASE) if request.form.get(BASE) else expected
     refused = attach_files(entity_type, raw, entity)

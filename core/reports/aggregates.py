@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import aliased
 
+from ..entities.confirmation import counted
 from ..entities.definitions import EntityType, Field
 from ..entities.fields import projection_column
 from ..entities.models import Entity, EntityValue
@@ -137,6 +138,8 @@ def _grouped(context, type_name, group_by, where, summed):
 
 def _run(session, entity_type, group_by, fields, sum_field, where, ids, restrict, by_tenant):
     live = [Entity.type == entity_type.name, Entity.deleted_at.is_(None), *_within(Entity.tenant_id, restrict)]
+    if entity_type.needs_confirmation:
+        live.append(counted(Entity.data))
     live += _where(entity_type, where, restrict)
 
     group_columns, labels, joins = [], [], []

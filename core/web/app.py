@@ -28,6 +28,7 @@ from ..entities import excel_views as entity_excel
 from ..reports import api as report_api, views as report_views
 from .. import vocabulary_views
 from ..entities.registry import EntityRegistry
+from ..entities.rights import AUDIENCES, describe
 from ..plugins import PluginRegistry
 from ..tenancy import ScopedSession
 from . import admin, api, errors, health, malformed, scope, shell
@@ -124,7 +125,8 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: Iterable[Any] =
     _mount_plugin_blueprints(app, registry)
 
     app.context_processor(shell.shell_context)
-    app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, url_with=url_with, quanhui_version=__version__)
+    app.jinja_env.globals.update(has_permission=has_permission, page_url=page_url, url_with=url_with, quanhui_version=__version__,
+                                 field_audiences=AUDIENCES, field_rights_text=describe)
     app.after_request(vary_on_htmx)
     app.after_request(add_security_headers)
     return app

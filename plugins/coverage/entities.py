@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from core.api import EntityType, Field
+from core.api import STAFF, EntityType, Field
 
 #: 自己的党组织(组织覆盖):党委、党总支、党支部,以及联合党支部。
 OWN_KINDS = ("党委", "党总支", "党支部")
@@ -26,6 +26,7 @@ PARTY_ORG = EntityType(
     description="协会商会的党组织:党委、党总支、党支部、联合党支部、临时党支部",
     title_field="name",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入覆盖率
     fields=(
         Field("name", "名称", required=True, indexed=True, listed=True, max_length=100),
         Field("kind", "类型", kind="choice", choices=KINDS, required=True, indexed=True, listed=True,
@@ -38,7 +39,7 @@ PARTY_ORG = EntityType(
         Field("cross_serving", "双向进入、交叉任职人数", kind="integer", minimum=0, maximum=1000, indexed=True,
               help="党员负责人进入理事会、理事会成员进入党组织班子的人数"),
         Field("standard_score", "规范化建设得分", kind="integer", minimum=0, maximum=100, indexed=True,
-              help="0-100 分"),
+              help="0-100 分", write_roles=STAFF),
         Field("standard_items", "已达标的规范化建设事项", kind="multi_choice", vocabulary=STANDARD_ITEMS_VOCABULARY,
               indexed=True),
         Field("six_syncs", "已落实的“六个同步”", kind="multi_choice", vocabulary=SIX_SYNCS_VOCABULARY, indexed=True),
@@ -53,6 +54,7 @@ PARTY_ORG_MEMBER = EntityType(
     description="联合党支部除牵头协会以外覆盖的协会商会,一家一条",
     title_field="association",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入覆盖率
     fields=(
         Field("association", "协会商会", kind="reference", target="association", required=True, indexed=True,
               listed=True),
@@ -68,6 +70,7 @@ INSTRUCTOR = EntityType(
     description="派驻到协会商会的党建工作指导员,按派驻期计入工作覆盖",
     title_field="name",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入覆盖率
     fields=(
         Field("name", "姓名", required=True, indexed=True, listed=True, max_length=40),
         Field("unit", "工作单位", indexed=True, listed=True, max_length=100),

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import aliased
 
-from core.api import Entity, EntityRevision, Tenant
+from core.api import Entity, EntityRevision, Tenant, counted
 
 from .entities import KINDS, ORGANISATIONAL_KINDS
 
@@ -66,7 +66,8 @@ def _values(data, type_name: str) -> list:
 
 def _live(type_name: str, tenant_ids: Sequence[int]):
     statement = select(Entity.id.label("id"), Entity.tenant_id.label("tenant_id"), *_values(Entity.data, type_name))
-    statement = statement.where(Entity.tenant_id.in_(tenant_ids), Entity.type == type_name, Entity.deleted_at.is_(None))
+    statement = statement.where(Entity.tenant_id.in_(tenant_ids), Entity.type == type_name, Entity.deleted_at.is_(None),
+                                counted(Entity.data))
     return statement.cte(f"{type_name}_now")
 
 
@@ -82,7 +83,7 @@ def _as_of(type_name: str, tenant_ids: Sequence[int], cutoff: dt.datetime):
     statement = (
         select(revision.entity_id.label("id"), revision.tenant_id.label("tenant_id"), *_values(revision.after, type_name))
         .join(latest, and_(revision.entity_id == latest.c.entity_id, revision.version == latest.c.version))
-        .where(revision.tenant_id.in_(tenant_ids), revision.action != "delete")
+        .where(revision.tenant_id.in_(tenant_ids), revision.action != "delete", counted(revision.after))
     )
     return statement.cte(f"{type_name}_then")
 

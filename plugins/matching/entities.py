@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from core.api import EntityType, Field, State, Transition, Workflow
+from core.api import STAFF, EntityType, Field, State, Transition, Workflow
 
 NEEDS_VOCABULARY = "matching_needs"
 DISTRICTS_VOCABULARY = "matching_districts"
@@ -22,6 +22,8 @@ TARGET_LABELS = {"village": "村", "community": "社区", "enterprise": "企业"
 PAIRING_STATES = ("推荐", "对接中", "已结对", "终止")
 #: States in which a pairing takes up the association's capacity and a target's place.
 ACTIVE_STATES = ("推荐", "对接中", "已结对")
+#: 一个意向或项目的金额上限(元):一千亿,远超本市任何单个项目,挡住误填和恶意填写的天文数字。
+AMOUNT_AT_MOST = 100_000_000_000
 PROJECT_STATUSES = ("已签约", "在建", "已投产")
 ACTIVITY_KINDS = ("走访调研", "座谈对接", "技术指导", "培训", "捐赠帮扶", "签约", "其他")
 
@@ -77,8 +79,8 @@ PAIRING = EntityType(
         Field("village", "村", kind="reference", target="village", indexed=True),
         Field("community", "社区", kind="reference", target="community", indexed=True),
         Field("enterprise", "企业", kind="reference", target="enterprise", indexed=True),
-        Field("score", "匹配得分", kind="decimal", minimum=0, maximum=100, indexed=True, listed=True),
-        Field("explanation", "推荐理由", kind="long_text"),
+        Field("score", "匹配得分", kind="decimal", minimum=0, maximum=100, indexed=True, listed=True, write_roles=STAFF),
+        Field("explanation", "推荐理由", kind="long_text", write_roles=STAFF),
         Field("started_on", "开始日期", kind="date", indexed=True),
     ),
     workflow=Workflow(
@@ -111,6 +113,7 @@ INTENTION = EntityType(
     label="合作意向",
     title_field="title",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入统计
     fields=(
         Field("title", "意向名称", required=True, indexed=True, listed=True, max_length=200),
         Field("association", "协会商会", kind="reference", target="association", required=True, indexed=True,
@@ -119,7 +122,7 @@ INTENTION = EntityType(
         Field("district", "落地区县", kind="choice", vocabulary=DISTRICTS_VOCABULARY, choices=DISTRICTS,
               required=True, indexed=True, listed=True),
         Field("signed_on", "达成日期", kind="date", required=True, indexed=True, listed=True),
-        Field("amount", "意向金额(元)", kind="money", minimum=0, indexed=True),
+        Field("amount", "意向金额(元)", kind="money", minimum=0, maximum=AMOUNT_AT_MOST, indexed=True),
         Field("content", "合作内容", kind="long_text"),
     ),
 )
@@ -129,6 +132,7 @@ PROJECT = EntityType(
     label="落地项目",
     title_field="title",
     owner_field="association",
+    needs_confirmation=True,  # 协会自己填报的,经工作人员确认后才计入统计
     fields=(
         Field("title", "项目名称", required=True, indexed=True, listed=True, max_length=200),
         Field("association", "协会商会", kind="reference", target="association", required=True, indexed=True,
@@ -137,7 +141,8 @@ PROJECT = EntityType(
         Field("intention", "合作意向", kind="reference", target="intention", indexed=True),
         Field("district", "落地区县", kind="choice", vocabulary=DISTRICTS_VOCABULARY, choices=DISTRICTS,
               required=True, indexed=True, listed=True),
-        Field("amount", "投资额(元)", kind="money", required=True, minimum=0, indexed=True, listed=True),
+        Field("amount", "投资额(元)", kind="money", required=True, minimum=0, maximum=AMOUNT_AT_MOST, indexed=True,
+              listed=True),
         Field("status", "状态", kind="choice", choices=PROJECT_STATUSES, required=True, default="已签约",
               indexed=True, listed=True),
         Field("signed_on", "签约日期", kind="date", required=True, indexed=True, listed=True),

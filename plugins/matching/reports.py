@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from core.api import Chart, Column, Entity, EntityValue, Report, Tenant, count_by, sum_by
+from core.api import Chart, Column, Entity, EntityValue, Report, Tenant, count_by, counted, sum_by
 
 from .entities import DISTRICTS
 
@@ -47,7 +47,8 @@ def project_totals(session, tenant_ids: Sequence[int]) -> dict:
         .select_from(Entity)
         .outerjoin(amount, and_(amount.entity_id == Entity.id, amount.tenant_id == Entity.tenant_id,
                                 amount.type == "project", amount.field == "amount"))
-        .where(Entity.type == "project", Entity.deleted_at.is_(None), Entity.tenant_id.in_(tuple(tenant_ids)))
+        .where(Entity.type == "project", Entity.deleted_at.is_(None), Entity.tenant_id.in_(tuple(tenant_ids)),
+               counted(Entity.data))
     ).one()
     return {"count": int(count or 0), "amount": Decimal(total or 0)}
 

@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from core.api import EntityType, Field, State, Transition, Workflow
+from core.api import STAFF, EntityType, Field, State, Transition, Workflow
 
 SITUATION = "rectification_situation"
 MEASURE = "rectification_measure"
@@ -31,7 +31,6 @@ RECTIFYING, HANDLED, CLOSED = "整改中", "已处理", "结案"
 STATES = (LEAD, CHECKING, CONFIRMED, EXCLUDED, RECTIFYING, HANDLED, CLOSED)
 #: 案件处在这些状态时,它涉及的协会商会是整治对象。
 TARGET_STATES = (CONFIRMED, RECTIFYING, HANDLED, CLOSED)
-STAFF = ("admin", "editor")
 
 
 def _deadline_guard(data, context):
@@ -120,11 +119,11 @@ CASE_TYPE = EntityType(
         Field("found_on", "发现日期", kind="date", required=True, indexed=True, listed=True),
         Field("description", "问题描述", kind="long_text", required=True, max_length=5000),
         Field("evidence", "证据材料", kind="file"),
-        Field("deadline", "整改期限", kind="date", indexed=True, listed=True, help="责令整改时填写"),
+        Field("deadline", "整改期限", kind="date", indexed=True, listed=True, help="责令整改时填写", write_roles=STAFF),
         Field("measure", "处理措施", kind="reference", target=MEASURE, indexed=True, listed=True,
-              help="作出处理时选择;比上次更严厉须说明原因"),
+              help="作出处理时选择;比上次更严厉须说明原因", write_roles=STAFF),
         Field("rectification_proof", "整改材料", kind="file"),
-        Field("conclusion", "结案意见", kind="long_text", max_length=5000, help="结案时填写"),
+        Field("conclusion", "结案意见", kind="long_text", max_length=5000, help="结案时填写", write_roles=STAFF),
     ),
     workflow=Workflow(
         field="stage",

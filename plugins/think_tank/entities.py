@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from core.api import EntityType, Field, State, Transition, Workflow
+from core.api import STAFF, EntityType, Field, State, Transition, Workflow
 
 TOPIC_STATES = ("征集", "立项", "调研中", "结题", "成果转化")
 SUGGESTION_CATEGORIES = ("营商环境", "政策落实", "融资服务", "人才引进", "市场拓展", "行业监管", "其他")
@@ -88,8 +88,8 @@ SUGGESTION = EntityType(
         Field("submitted_on", "提交日期", kind="date", required=True, indexed=True, listed=True),
         Field("content", "建议内容", kind="long_text", required=True, max_length=5000),
         Field("attachment", "附件", kind="file", help="调研材料、照片等;多个文件请打包成 zip 上传"),
-        Field("department", "承办部门", indexed=True, max_length=60, help="分办时填写"),
-        Field("reply", "答复意见", kind="long_text", max_length=5000, help="答复时填写,至少 10 个字"),
+        Field("department", "承办部门", indexed=True, max_length=60, help="分办时填写", write_roles=STAFF),
+        Field("reply", "答复意见", kind="long_text", max_length=5000, help="答复时填写,至少 10 个字", write_roles=STAFF),
     ),
     workflow=Workflow(
         field="stage",
@@ -126,6 +126,7 @@ PROPOSAL = EntityType(
     label="建议提案",
     description="协会商会中的人大代表、政协委员(两代表一委员)提出的建议和提案",
     title_field="title",
+    needs_confirmation=True,
     fields=(
         Field("title", "题目", required=True, indexed=True, listed=True, max_length=100),
         Field("person", "代表委员", required=True, indexed=True, listed=True, max_length=40),
@@ -134,7 +135,7 @@ PROPOSAL = EntityType(
         Field("level", "层级", kind="choice", choices=LEVELS, required=True, indexed=True),
         Field("year", "年度", kind="integer", required=True, indexed=True, listed=True, minimum=2000, maximum=2100),
         Field("association", "所在协会商会", kind="reference", target="association", indexed=True),
-        Field("adopted", "已采纳", kind="boolean", indexed=True, listed=True, default=False),
+        Field("adopted", "已采纳", kind="boolean", indexed=True, listed=True, default=False, write_roles=STAFF),
     ),
 )
 

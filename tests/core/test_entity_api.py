@@ -268,8 +268,8 @@ def test_a_number_too_large_to_store_is_refused_on_every_database(api, app):
         response = api.post(API, {**VALID, "member_count": value})
         assert response.status_code == 422, value
         assert list(response.json["error"]["fields"]) == ["member_count"]
-    assert api.post(API, {**VALID, "member_count": 10**16}).json["error"]["fields"]["member_count"] == [
-        "数值太大,超出了可以保存的范围(绝对值不超过 10 的 15 次方)"]
+    assert "数值太大,超出了可以保存的范围(绝对值不超过 10 的 15 次方)" in api.post(
+        API, {**VALID, "member_count": 10**16}).json["error"]["fields"]["member_count"]
     assert count(app) == 0
 
 

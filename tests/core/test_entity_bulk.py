@@ -70,7 +70,7 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(lixia_service, db
         lixia_service.create_many(association, rows)
     lixia_service.commit()
     assert refused.value.errors == {"1.category": ["请从以下选项中选择:行业协会、商会、异地商会、其他"],
-                                    "2499.member_count": ["不能小于 0"]}
+                                    "2499.member_count": ["应在 0 到 100000 之间"]}
     assert db_session.scalar(select(func.count(Entity.id))) == before
     assert db_session.scalar(select(func.count(EntityValue.id)).where(EntityValue.field == "name")) == 0
 

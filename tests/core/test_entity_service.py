@@ -43,7 +43,7 @@ def test_every_fault_is_reported_at_once_in_chinese(lixia_service):
     assert errors["name"] == ["此项必填"]
     assert errors["uscc"] == ["统一社会信用代码应为 18 位,当前为 4 位"]
     assert errors["category"] == ["请从以下选项中选择:行业协会、商会、异地商会、其他"]
-    assert errors["member_count"] == ["不能小于 0"]
+    assert errors["member_count"] == ["应在 0 到 100000 之间"]
     assert errors["nickname"] == ["没有这个字段"]
     assert errors["contact_phone"][0].startswith("请输入手机号")
     assert errors["registered_on"] == ["请输入日期,格式如 2024-05-01"]

@@ -195,6 +195,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("entities.restore", "POST"): Route(
         {**ASSOCIATIONS, "entity_id": Ref("deleted_association")}, STAFF_EDITOR_CHANGE, foreign=FOREIGN_STAFF_EDITOR
     ),
+    # 待确认: the staff's list; confirming or rejecting a record that waits for nothing (the
+    # association's type needs no confirmation) is refused with a message (422).
+    ("entities.pending", "GET"): Route(LIXIA, STAFF_EDITOR_PAGE),
+    ("entities.confirm", "POST"): Route(
+        ASSOCIATION, statuses(302, 403, 422, 422, 404, 422, 403), data={"version": "1"},
+        foreign=statuses(302, 403, 404, 404, 404, 404, 403), other=statuses(302, 403, 422, 422, 404, 422, 403),
+    ),
+    ("entities.reject", "POST"): Route(
+        ASSOCIATION, statuses(302, 403, 422, 422, 404, 422, 403), data={"version": "1", "reason": "巡检"},
+        foreign=statuses(302, 403, 404, 404, 404, 404, 403), other=statuses(302, 403, 422, 422, 404, 422, 403),
+    ),
     # Excel: template, export, import (an upload without a file is refused), progress.
     ("entity_excel.page", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
     ("entity_excel.template", "GET"): Route(ASSOCIATIONS, MEMBER_PAGE),
