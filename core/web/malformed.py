@@ -36,7 +36,7 @@ def refuse_nul_bytes() -> None:
         abort(400, description=NUL_MESSAGE)
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
-            if "\x00" in key or "\x00" in value:
+            if "\x00" in (key or "") or "\x00" in (value or ""):  # a multipart part may lack a name
                 abort(400, description=NUL_MESSAGE)
 
 

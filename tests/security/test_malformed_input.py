@@ -40,6 +40,14 @@ def test_a_nul_byte_in_a_username_is_refused_at_login(client):
     assert NUL in message(response)
 
 
+def test_a_form_part_without_a_name_is_read_past(api_client):
+    body = (b'--B\r\nContent-Disposition: form-data\r\n\r\n{}\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc\r\n--B--\r\n')
+    answer = api_client("lixia").post("/api/v1/lixia/entities/association/6000203981/files/file", data=body,
+                                      content_type="multipart/form-data; boundary=B")
+    assert answer.status_code == 404
+
+
 @pytest.mark.parametrize("entity_id", ["9223372036854775808", "1234567890123456789012345", "%D9%A3", "%EF%BC%91"])
 @pytest.mark.parametrize("path", [
     "/lixia/entities/association/{}", "/lixia/entities/association/{}/edit",
