@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, render_template
 from sqlalchemy import event
 
+from core.entities.rights import SYSTEM as SYSTEM_RIGHTS
 from core.plugins import PluginMeta, hookimpl
 from core.web.app import create_app
 from core.web.pagination import Page
@@ -126,7 +127,10 @@ def _install_reference(app: Flask) -> None:
             connection.close()
         g.tenant = fixed["tenant"]  # url_for fills in the tenant's slug, as inside a tenant
         arguments = fixed["arguments"]
-        return render_template("entities/list.html", **fixed, has_permission=lambda _name: True,
+        # No one is signed in here: the shell's breadcrumbs and viewing bar, which read the
+        # user's home tenant, are left out (``home`` None), and every field is readable.
+        shown = {**fixed, "home": None, "field_rights": lambda: SYSTEM_RIGHTS}
+        return render_template("entities/list.html", **shown, has_permission=lambda _name: True,
                                result=Page(items, arguments["page"], arguments["per_page"], total))
 
     app.register_blueprint(bp)

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=200, help="requests per side for the timed scenarios")
     parser.add_argument("--seconds", type=float, default=30, help="load duration per side (scenario 3)")
     parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the Excel import (scenario 4)")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15", help="rate-limit storage of gunicorn")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15", help="Redis of the served app (login counters, job queue); empty: none")
     parser.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="which to run (3 and 6 share one server)")
     parser.add_argument("--small", action="store_true", help="tiny repetitions (the smoke test)")
     parser.add_argument("--markdown", help="also write the table here, as Markdown")
@@ -290,8 +290,11 @@ def gunicorn(url: str, redis_url: str) -> Iterator[tuple[int, str, int, list[int
     port = _free_port()
     with tempfile.TemporaryDirectory() as folder:
         reference_file = Path(folder) / "reference"
-        environment = {**os.environ, "QUANHUI_BENCH_DATABASE_URL": url, "QUANHUI_REDIS_URL": redis_url,
+        environment = {**os.environ, "QUANHUI_BENCH_DATABASE_URL": url,
                        "QUANHUI_BENCH_REFERENCE_FILE": str(reference_file), "QUANHUI_INSTANCE": folder}
+        environment.pop("QUANHUI_REDIS_URL", None)
+        if redis_url:
+            environment["QUANHUI_REDIS_URL"] = redis_url
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--preload", "--timeout", "300",
              "--bind", f"127.0.0.1:{port}",

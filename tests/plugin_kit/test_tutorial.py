@@ -16,7 +16,7 @@ def test_the_tutorials_commands_run_as_written(tmp_path):
     work.mkdir()
     output = check(sandbox.run("set -euo pipefail\n" + "\n".join(blocks), cwd=work, timeout=600))
     assert "已生成插件 hello" in output
-    assert re.search(r"^6 passed", output, re.M)
+    assert re.search(r"^7 passed", output, re.M)
     assert "hello  你好 0.1.0  [已加载]  来源:quanhui-hello" in output
     assert "历下区:hello 已启用" in output
     assert "启用于:jinan, lixia" in output
