@@ -5,26 +5,11 @@ names the tenant.
 from __future__ import annotations
 
 import re
-import types
 
 import pytest
 
-from core.api import PluginMeta, hookimpl
-from core.entities.definitions import EntityType, Field
+from tests.core.test_list_scope import meetings_plugin
 from tests.entity_helpers import create
-
-DECISION = EntityType(
-    "joint_decision", "联席会议议定事项",
-    fields=(Field("title", "事项", required=True, indexed=True, listed=True),),
-    title_field="title",
-)
-
-
-def meetings_plugin():
-    module = types.ModuleType("meetings_plugin")
-    module.meta = PluginMeta(name="meetings", title="联席会议", version="1.0.0", levels=("city", "district"))
-    module.quanhui_entity_types = hookimpl(lambda: [DECISION])
-    return module
 
 
 def switched(client, slug: str, page: str) -> str:
