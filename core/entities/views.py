@@ -136,10 +136,7 @@ def _settle(type_name: str, entity_id: int, act):
     entity = _entity(entity_type, entity_id)
     service = current_service()
     title = entity.data.get(entity_type.title_field)
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400, "表单缺少版本号，请刷新页面后重试。")
+    version = _form_version("version")
     try:
         act(service, entity_type, entity, version)
     except Conflict:
@@ -525,10 +522,10 @@ def merge(tenant, type_name, entity_id):
     """Merge a duplicate (the form's ``drop``) into this record."""
     entity_type = _type(type_name)
     keep = _entity(entity_type, entity_id)
-    try:
-        drop = _entity(entity_type, int(request.form.get("drop", "")))
-    except ValueError:
+    drop_id = int_argument(request.form, "drop")
+    if drop_id is None:
         abort(400, "请选择要并入的重复记录。")
+    drop = _entity(entity_type, drop_id)
     service = current_service()
     try:
         service.merge(entity_type, keep, drop)
