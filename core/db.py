@@ -77,7 +77,11 @@ def make_engine(url: str, *, prepare: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, connect_args={} if prepare else {"prepare_threshold": None})
+        # LIFO: a request takes the connection used last, whose prepared statements are warm;
+        # the others stay idle instead of taking turns (a login's own counter connection
+        # would otherwise halve how often each one sees a statement).
+        engine = create_engine(url, pool_pre_ping=True, pool_use_lifo=True,
+                               connect_args={} if prepare else {"prepare_threshold": None})
     event.listen(engine, "begin", _forget_writes)
     event.listen(engine, "before_cursor_execute", _note_writes)
     event.listen(engine, "handle_error", _note_failure)

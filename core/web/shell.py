@@ -22,7 +22,7 @@ from ..auth.permissions import ROLES, has_permission
 from ..db import session
 from ..entities import current_service
 from ..entities.service import NotFound
-from ..tenancy import Tenant, reading_also, subtree_ids, visible_tenants
+from ..tenancy import Tenant, reading_also, subtree_ids, system_scope, visible_tenants
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("shell", __name__)
@@ -246,13 +246,21 @@ def _has_page(path: str) -> bool:
     return not any(isinstance(value, int) for value in args.values())
 
 
+def _home_tenant() -> Tenant:
+    """The signed-in user's own tenant. Read in the system scope: after a refused change
+    rolled back, the user row is reloaded, and the page's tenant may not see its ancestor's
+    users (row-level security)."""
+    with system_scope(session):
+        return current_user.user.tenant
+
+
 def shell_context() -> dict[str, Any]:
     """Template globals of every page inside a tenant."""
     if "tenant" not in g or not current_user.is_authenticated:
         return {}
     return {
         "tenant": g.tenant,
-        "home": current_user.user.tenant,
+        "home": _home_tenant(),
         "same_page_in": same_page_in,
         "breadcrumbs": breadcrumbs,
         "navigation": navigation,
