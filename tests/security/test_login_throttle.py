@@ -6,6 +6,8 @@ a minute boundary sees one window like every other run.
 """
 from __future__ import annotations
 
+import os
+
 import re
 import threading
 from collections import Counter
@@ -23,8 +25,10 @@ from core.tenancy import system_scope
 from core.testing import TEST_PASSWORD, serve
 from core.web.app import create_app
 
-#: A database number of its own, emptied before each test that uses it.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+#: A database number of its own for each xdist worker (gw0 13, gw1 12, …), emptied before
+#: each test that uses it, so two workers' tests never flush each other's counts.
+_WORKER = int(re.sub(r"\D", "", os.environ.get("PYTEST_XDIST_WORKER", "")) or 0)
+REDIS_URL = f"redis://127.0.0.1:6379/{13 - _WORKER % 4}"
 NOW = 1_800_000_030.0  # half a minute into a window
 
 
