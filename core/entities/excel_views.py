@@ -143,10 +143,15 @@ def export_job(tenant, type_name, job_id):
 def export_file(tenant, type_name, job_id):
     entity_type = _type(type_name)
     job = _own_job(entity_type, job_id, EXPORT)
-    data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "export"))
+    return _xlsx(_kept_file(job, "export"), job.params.get("filename") or _export_name(entity_type))
+
+
+def _kept_file(job: Job, name: str) -> io.BytesIO:
+    """A workbook the job kept in the database (404 while there is none)."""
+    data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == name))
     if data is None:
         abort(404)
-    return _xlsx(io.BytesIO(data), job.params.get("filename") or _export_name(entity_type))
+    return io.BytesIO(data)
 
 
 def _xlsx(file, name: str):
@@ -219,7 +224,4 @@ def progress(tenant, type_name, job_id):
 def errors(tenant, type_name, job_id):
     entity_type = _type(type_name)
     job = _own_job(entity_type, job_id, KIND)
-    data = session.scalar(select(JobFile.data).where(JobFile.job_id == job.id, JobFile.name == "errors"))
-    if data is None:
-        abort(404)
-    return _xlsx(io.BytesIO(data), f"{entity_type.label}-导入错误-{_stamp()}.xlsx")
+    return _xlsx(_kept_file(job, "errors"), f"{entity_type.label}-导入错误-{_stamp()}.xlsx")
